@@ -1,6 +1,84 @@
+using System.CommandLine;
+using System.Reflection;
+using MarketSim.Hocon;
+
 namespace MarketSim.Cli;
 
+/// <summary>
+/// The <c>marketsim</c> command line. Exit codes: 0 success, 1 the command ran and failed
+/// (e.g. a configuration file that does not parse), 2 usage errors (unknown option, bad value,
+/// missing file).
+/// </summary>
 public static class CliApp
 {
-    public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => 0;
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitUsage = 2;
+
+    public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = BuildRootCommand(stdout, stderr);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            var command = parse.CommandResult.Command;
+            var name = command is RootCommand ? "marketsim" : CommandPath(parse);
+            stderr.WriteLine($"marketsim: {parse.Errors[0].Message} (see '{name} --help')");
+            return ExitUsage;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration
+            {
+                Output = stdout,
+                Error = stderr,
+                EnableDefaultExceptionHandler = false,
+            });
+        }
+        catch (UsageException e)
+        {
+            stderr.WriteLine($"marketsim: {e.Message}");
+            return ExitUsage;
+        }
+        catch (HoconParseException e)
+        {
+            stderr.WriteLine($"marketsim: {e.Message}");
+            return ExitFailure;
+        }
+        catch (ConfigException e)
+        {
+            stderr.WriteLine($"marketsim: {e.Message}");
+            return ExitFailure;
+        }
+    }
+
+    public static string Version =>
+        typeof(CliApp).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion
+        ?? typeof(CliApp).Assembly.GetName().Version?.ToString()
+        ?? "0.0.0";
+
+    internal static RootCommand BuildRootCommand(TextWriter stdout, TextWriter stderr)
+    {
+        var root = new RootCommand(
+            "MarketSim: an actor-model simulation of forecasting markets.\n" +
+            "Example: marketsim config show hocon/embedded.conf");
+        root.Subcommands.Add(ConfigCommands.Build(stdout));
+        return root;
+    }
+
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (var r = parse.CommandResult; r is not null; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+        {
+            names.Add(r.Command is RootCommand ? "marketsim" : r.Command.Name);
+        }
+
+        names.Reverse();
+        return string.Join(' ', names);
+    }
 }
+
+/// <summary>A bad argument value discovered while the command runs (exit code 2).</summary>
+public sealed class UsageException(string message) : Exception(message);
