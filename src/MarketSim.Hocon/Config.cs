@@ -1,54 +1,406 @@
-namespace MarketSim.Hocon;
+using System.Globalization;
 
-// CONTRACT FILE (placeholder bodies): the public surface other modules compile against.
-// The HOCON work replaces every body; signatures may grow but must not break.
+namespace MarketSim.Hocon;
 
 /// <summary>An immutable, lazily resolved HOCON configuration with a fallback chain (Akka.NET-style API).</summary>
 public sealed partial class Config
 {
-    public static Config Empty => throw new NotImplementedException();
+    private static readonly Config EmptyInstance = new(new HoconObject(new ConfigOrigin("<empty>", 0, 0)), resolved: true);
+
+    private readonly HoconObject _root;
+    private readonly Lazy<HoconObject> _resolved;
+
+    internal Config(HoconObject root, bool resolved = false)
+    {
+        _root = root;
+        _resolved = resolved
+            ? new Lazy<HoconObject>(root)
+            : new Lazy<HoconObject>(() => Resolver.Resolve(root), LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public static Config Empty => EmptyInstance;
+
+    /// <summary>The unresolved (merged) tree.</summary>
+    public HoconObject UnresolvedRoot => _root;
+
+    /// <summary>The resolved tree (resolves on first access; cached).</summary>
+    public HoconObject Root => _resolved.Value;
 
     /// <summary>True when the path exists and is not null.</summary>
-    public bool HasPath(string path) => throw new NotImplementedException();
-    public bool IsEmpty => throw new NotImplementedException();
+    public bool HasPath(string path) => GetValue(path) is { } v && !(v is HoconScalar { IsNull: true });
 
-    public string? GetString(string path, string? defaultValue = null) => throw new NotImplementedException();
-    public int GetInt(string path, int defaultValue = 0) => throw new NotImplementedException();
-    public long GetLong(string path, long defaultValue = 0) => throw new NotImplementedException();
-    public double GetDouble(string path, double defaultValue = 0) => throw new NotImplementedException();
-    public bool GetBoolean(string path, bool defaultValue = false) => throw new NotImplementedException();
+    public bool IsEmpty => _root.Count == 0 || Root.Count == 0;
+
+    /// <summary>The resolved value at a path, or null when it is missing.</summary>
+    public HoconValue? GetValue(string path)
+    {
+        var keys = HoconPath.Parse(path);
+        HoconValue current = Root;
+        foreach (var k in keys)
+        {
+            if (current is not HoconObject o || !o.TryGetValue(k, out var next))
+            {
+                return null;
+            }
+
+            current = next;
+        }
+
+        return current;
+    }
+
+    private static ConfigException TypeError(string path, HoconValue v, string expected)
+    {
+        var found = v switch
+        {
+            HoconScalar s => $"{s.TypeName} '{s.Text}'",
+            HoconObject => "object",
+            HoconArray => "list",
+            _ => v.TypeName,
+        };
+        return new ConfigException($"{v.Origin}: path '{path}': expected {expected} but found {found}", v.Origin, path);
+    }
+
+    private HoconScalar? GetScalar(string path, string expected)
+    {
+        var v = GetValue(path);
+        switch (v)
+        {
+            case null:
+                return null;
+            case HoconScalar { IsNull: true }:
+                return null;
+            case HoconScalar s:
+                return s;
+            default:
+                throw TypeError(path, v, expected);
+        }
+    }
+
+    public string? GetString(string path, string? defaultValue = null) => GetScalar(path, "string")?.Text ?? defaultValue;
+
+    public int GetInt(string path, int defaultValue = 0)
+    {
+        var s = GetScalar(path, "int");
+        return s is null ? defaultValue : ToInt(path, s);
+    }
+
+    public long GetLong(string path, long defaultValue = 0)
+    {
+        var s = GetScalar(path, "long");
+        return s is null ? defaultValue : ToLong(path, s, "long");
+    }
+
+    public double GetDouble(string path, double defaultValue = 0)
+    {
+        var s = GetScalar(path, "number");
+        return s is null ? defaultValue : ToDouble(path, s);
+    }
+
+    public bool GetBoolean(string path, bool defaultValue = false)
+    {
+        var s = GetScalar(path, "boolean");
+        if (s is null)
+        {
+            return defaultValue;
+        }
+
+        return s.Text.ToLowerInvariant() switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            _ => throw TypeError(path, s, "boolean (true/false/yes/no/on/off)"),
+        };
+    }
+
     /// <summary>Duration; a bare number is milliseconds; "infinite" gives Timeout.InfiniteTimeSpan when allowed.</summary>
-    public TimeSpan GetTimeSpan(string path, TimeSpan? defaultValue = null, bool allowInfinite = true) => throw new NotImplementedException();
+    public TimeSpan GetTimeSpan(string path, TimeSpan? defaultValue = null, bool allowInfinite = true)
+    {
+        var s = GetScalar(path, "duration");
+        if (s is null)
+        {
+            return defaultValue ?? TimeSpan.Zero;
+        }
+
+        if (!Units.TryParseDuration(s.Text, bareIsMillis: true, out var ts, out var infinite))
+        {
+            throw TypeError(path, s, "duration (e.g. 5s, 100 ms, 2 h)");
+        }
+
+        if (infinite)
+        {
+            return allowInfinite ? Timeout.InfiniteTimeSpan : throw TypeError(path, s, "finite duration");
+        }
+
+        return ts;
+    }
+
     /// <summary>Size in bytes ("64 KiB" = 65536).</summary>
-    public long? GetByteSize(string path, long? defaultValue = null) => throw new NotImplementedException();
-    public IReadOnlyList<string> GetStringList(string path, IReadOnlyList<string>? defaultValue = null) => throw new NotImplementedException();
-    public IReadOnlyList<int> GetIntList(string path) => throw new NotImplementedException();
-    public IReadOnlyList<double> GetDoubleList(string path) => throw new NotImplementedException();
-    public IReadOnlyList<Config> GetConfigList(string path) => throw new NotImplementedException();
+    public long? GetByteSize(string path, long? defaultValue = null)
+    {
+        var s = GetScalar(path, "size in bytes");
+        if (s is null)
+        {
+            return defaultValue;
+        }
+
+        return Units.TryParseSize(s.Text, out var bytes) ? bytes : throw TypeError(path, s, "size in bytes (e.g. 64 KiB, 10 MB)");
+    }
+
+    private HoconArray? GetList(string path)
+    {
+        var v = GetValue(path);
+        switch (v)
+        {
+            case null:
+            case HoconScalar { IsNull: true }:
+                return null;
+            case HoconArray a:
+                return a;
+            case HoconObject o when o.TryAsNumericArray(out var converted):
+                return converted;
+            default:
+                throw TypeError(path, v, "list");
+        }
+    }
+
+    public IReadOnlyList<string> GetStringList(string path, IReadOnlyList<string>? defaultValue = null)
+    {
+        var a = GetList(path);
+        if (a is null)
+        {
+            return defaultValue ?? [];
+        }
+
+        var result = new List<string>(a.Count);
+        for (var i = 0; i < a.Count; i++)
+        {
+            result.Add(a.Items[i] is HoconScalar s ? s.Text : throw TypeError($"{path}[{i}]", a.Items[i], "string"));
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<int> GetIntList(string path)
+    {
+        var a = GetList(path);
+        if (a is null)
+        {
+            return [];
+        }
+
+        var result = new List<int>(a.Count);
+        for (var i = 0; i < a.Count; i++)
+        {
+            result.Add(a.Items[i] is HoconScalar s ? ToInt($"{path}[{i}]", s) : throw TypeError($"{path}[{i}]", a.Items[i], "int"));
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<double> GetDoubleList(string path)
+    {
+        var a = GetList(path);
+        if (a is null)
+        {
+            return [];
+        }
+
+        var result = new List<double>(a.Count);
+        for (var i = 0; i < a.Count; i++)
+        {
+            result.Add(a.Items[i] is HoconScalar s ? ToDouble($"{path}[{i}]", s) : throw TypeError($"{path}[{i}]", a.Items[i], "number"));
+        }
+
+        return result;
+    }
+
+    public IReadOnlyList<Config> GetConfigList(string path)
+    {
+        var a = GetList(path);
+        if (a is null)
+        {
+            return [];
+        }
+
+        var result = new List<Config>(a.Count);
+        for (var i = 0; i < a.Count; i++)
+        {
+            result.Add(a.Items[i] is HoconObject o ? new Config(o, resolved: true) : throw TypeError($"{path}[{i}]", a.Items[i], "object"));
+        }
+
+        return result;
+    }
+
     /// <summary>Sub-configuration at path (Empty if missing).</summary>
-    public Config GetConfig(string path) => throw new NotImplementedException();
+    public Config GetConfig(string path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            return this;
+        }
+
+        var v = GetValue(path);
+        return v switch
+        {
+            null or HoconScalar { IsNull: true } => Empty,
+            HoconObject o => new Config(o, resolved: true),
+            _ => throw TypeError(path, v, "object"),
+        };
+    }
 
     /// <summary>This config's values win; objects deep-merge; fallback fills gaps. Substitutions are resolved across the merged whole.</summary>
-    public Config WithFallback(Config fallback) => throw new NotImplementedException();
+    public Config WithFallback(Config fallback)
+    {
+        ArgumentNullException.ThrowIfNull(fallback);
+        if (ReferenceEquals(fallback, this) || fallback._root.Count == 0)
+        {
+            return this;
+        }
+
+        if (_root.Count == 0)
+        {
+            return fallback;
+        }
+
+        return new Config(Merger.MergeObjects(_root, fallback._root));
+    }
+
+    /// <summary>Returns a config where <paramref name="path"/> is set to the HOCON value text (e.g. <c>"a b"</c>, <c>[1,2]</c>, <c>5s</c>), with this config as fallback.</summary>
+    public Config WithValue(string path, string hoconValueText)
+    {
+        var keys = HoconPath.Parse(path);
+        return ConfigFactory.ParseString($"{HoconPath.Render(keys)} = {hoconValueText}", "<override>").WithFallback(this);
+    }
+
+    /// <summary>Forces resolution now (throws <see cref="ConfigException"/> for unresolvable substitutions) and returns a resolved config.</summary>
+    public Config Resolve() => new(Root, resolved: true);
 
     /// <summary>Render the resolved configuration as HOCON.</summary>
-    public string ToHocon() => throw new NotImplementedException();
-    /// <summary>Render the resolved configuration as JSON.</summary>
-    public string ToJson(bool indented = true) => throw new NotImplementedException();
+    public string ToHocon() => Renderer.ToHocon(Root);
 
-    public static Config operator +(Config config, string fallbackHocon) => throw new NotImplementedException();
-    public static Config operator +(string hocon, Config fallback) => throw new NotImplementedException();
+    /// <summary>Render the resolved configuration as JSON.</summary>
+    public string ToJson(bool indented = true) => Renderer.ToJson(Root, indented);
+
+    public override string ToString() => ToHocon();
+
+    public static Config operator +(Config config, string fallbackHocon) =>
+        config.WithFallback(ConfigFactory.ParseString(fallbackHocon));
+
+    public static Config operator +(string hocon, Config fallback) =>
+        ConfigFactory.ParseString(hocon).WithFallback(fallback);
+
+    private static int ToInt(string path, HoconScalar s)
+    {
+        var l = ToLong(path, s, "int");
+        return l is < int.MinValue or > int.MaxValue ? throw TypeError(path, s, "int (32-bit range)") : (int)l;
+    }
+
+    private static long ToLong(string path, HoconScalar s, string expected)
+    {
+        if (s.Kind is HoconScalarKind.Number or HoconScalarKind.String)
+        {
+            var t = s.Text.Trim();
+            if (long.TryParse(t, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var l))
+            {
+                return l;
+            }
+
+            if (double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d == Math.Floor(d) && d >= long.MinValue && d <= long.MaxValue)
+            {
+                return (long)d;
+            }
+        }
+
+        throw TypeError(path, s, expected);
+    }
+
+    private static double ToDouble(string path, HoconScalar s)
+    {
+        if (s.Kind is HoconScalarKind.Number or HoconScalarKind.String
+            && double.TryParse(s.Text.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d))
+        {
+            return d;
+        }
+
+        throw TypeError(path, s, "number");
+    }
 }
 
 public static class ConfigFactory
 {
+    private static readonly Lock ReferenceLock = new();
+    private static Config? _reference;
+    private static int _referenceAssemblyCount = -1;
+
     public static Config Empty => Config.Empty;
-    public static Config ParseString(string hocon, string? origin = null) => throw new NotImplementedException();
-    public static Config ParseFile(string path) => throw new NotImplementedException();
+
+    public static Config ParseString(string hocon, string? origin = null)
+    {
+        ArgumentNullException.ThrowIfNull(hocon);
+        var root = Parser.ParseDocument(hocon, origin ?? "<string>", IncludeContext.ForString(), []);
+        return new Config(root);
+    }
+
+    public static Config ParseFile(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new ConfigException($"{path}: expected a configuration file but it was not found");
+        }
+
+        var text = File.ReadAllText(full);
+        var root = full.EndsWith(".properties", StringComparison.OrdinalIgnoreCase)
+            ? PropertiesParser.Parse(text, path)
+            : Parser.ParseDocument(text, path, IncludeContext.ForFile(full), []);
+        return new Config(root);
+    }
+
     /// <summary>Reads the embedded resource "<c>{assemblyName}.reference.conf</c>" of the given assembly.</summary>
-    public static Config FromResource(System.Reflection.Assembly assembly, string resourceName) => throw new NotImplementedException();
+    public static Config FromResource(System.Reflection.Assembly assembly, string resourceName)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        var text = ResourceScanner.ReadResource(assembly, resourceName)
+            ?? throw new ConfigException($"expected embedded resource '{resourceName}' in assembly {assembly.GetName().Name} but it was not found");
+        var root = Parser.ParseDocument(text, $"{assembly.GetName().Name}:{resourceName}", IncludeContext.ForString(), []);
+        return new Config(root);
+    }
+
     /// <summary>The reference.conf of every loaded MarketSim.* assembly, merged (Hocon, Actors, TestKit, ...).</summary>
-    public static Config Reference() => throw new NotImplementedException();
+    public static Config Reference()
+    {
+        var assemblies = ResourceScanner.MarketSimAssemblies();
+        lock (ReferenceLock)
+        {
+            if (_reference is not null && _referenceAssemblyCount == assemblies.Count)
+            {
+                return _reference;
+            }
+
+            var merged = Config.Empty;
+            foreach (var asm in assemblies)
+            {
+                var name = asm.GetName().Name + ".reference.conf";
+                if (Array.IndexOf(asm.GetManifestResourceNames(), name) < 0)
+                {
+                    continue;
+                }
+
+                merged = merged.WithFallback(FromResource(asm, name));
+            }
+
+            _reference = merged;
+            _referenceAssemblyCount = assemblies.Count;
+            return merged;
+        }
+    }
+
     /// <summary>config.WithFallback(Reference()).</summary>
-    public static Config Load(Config config) => throw new NotImplementedException();
+    public static Config Load(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.WithFallback(Reference());
+    }
 }

@@ -1,0 +1,276 @@
+using System.Globalization;
+
+namespace MarketSim.Hocon;
+
+/// <summary>Where a value or token came from: file (or "&lt;string&gt;"), 1-based line and column.</summary>
+public sealed record ConfigOrigin(string File, int Line, int Column)
+{
+    public static readonly ConfigOrigin None = new("<none>", 0, 0);
+
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>Base of the HOCON value model. Resolved trees contain only <see cref="HoconScalar"/>, <see cref="HoconObject"/> and <see cref="HoconArray"/>.</summary>
+public abstract class HoconValue
+{
+    protected HoconValue(ConfigOrigin origin) => Origin = origin;
+
+    public ConfigOrigin Origin { get; }
+
+    /// <summary>True when this value (or any descendant) still contains substitutions.</summary>
+    public abstract bool IsResolved { get; }
+
+    internal abstract string TypeName { get; }
+}
+
+public enum HoconScalarKind
+{
+    String,
+    Number,
+    Boolean,
+    Null,
+}
+
+/// <summary>A string, number, boolean or null. <see cref="Text"/> is the textual form (for numbers the source text).</summary>
+public sealed class HoconScalar : HoconValue
+{
+    public HoconScalar(HoconScalarKind kind, string text, ConfigOrigin origin)
+        : base(origin)
+    {
+        Kind = kind;
+        Text = text;
+    }
+
+    public HoconScalarKind Kind { get; }
+
+    public string Text { get; }
+
+    public override bool IsResolved => true;
+
+    internal override string TypeName => Kind switch
+    {
+        HoconScalarKind.String => "string",
+        HoconScalarKind.Number => "number",
+        HoconScalarKind.Boolean => "boolean",
+        _ => "null",
+    };
+
+    public bool IsNull => Kind == HoconScalarKind.Null;
+
+    internal static HoconScalar Str(string s, ConfigOrigin origin) => new(HoconScalarKind.String, s, origin);
+
+    internal static HoconScalar Null(ConfigOrigin origin) => new(HoconScalarKind.Null, "null", origin);
+
+    public override string ToString() => Text;
+}
+
+/// <summary>An object: keys in insertion order.</summary>
+public sealed class HoconObject : HoconValue
+{
+    private readonly Dictionary<string, HoconValue> _map;
+    private readonly List<string> _keys;
+
+    public HoconObject(ConfigOrigin origin)
+        : base(origin)
+    {
+        _map = new Dictionary<string, HoconValue>(StringComparer.Ordinal);
+        _keys = [];
+    }
+
+    internal HoconObject(ConfigOrigin origin, int capacity)
+        : base(origin)
+    {
+        _map = new Dictionary<string, HoconValue>(capacity, StringComparer.Ordinal);
+        _keys = new List<string>(capacity);
+    }
+
+    public IReadOnlyList<string> Keys => _keys;
+
+    public int Count => _keys.Count;
+
+    public HoconValue this[string key] => _map[key];
+
+    public bool TryGetValue(string key, out HoconValue value) => _map.TryGetValue(key, out value!);
+
+    public IEnumerable<KeyValuePair<string, HoconValue>> Fields
+    {
+        get
+        {
+            foreach (var k in _keys)
+            {
+                yield return new KeyValuePair<string, HoconValue>(k, _map[k]);
+            }
+        }
+    }
+
+    public override bool IsResolved
+    {
+        get
+        {
+            foreach (var v in _map.Values)
+            {
+                if (!v.IsResolved)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    internal override string TypeName => "object";
+
+    internal void Set(string key, HoconValue value)
+    {
+        if (!_map.ContainsKey(key))
+        {
+            _keys.Add(key);
+        }
+
+        _map[key] = value;
+    }
+
+    internal void Remove(string key)
+    {
+        if (_map.Remove(key))
+        {
+            _keys.Remove(key);
+        }
+    }
+
+    internal HoconObject ShallowCopy()
+    {
+        var copy = new HoconObject(Origin, _keys.Count);
+        foreach (var k in _keys)
+        {
+            copy.Set(k, _map[k]);
+        }
+
+        return copy;
+    }
+
+    /// <summary>True when every key is a non-negative integer (used for list conversion).</summary>
+    internal bool TryAsNumericArray(out HoconArray array)
+    {
+        var indexed = new List<(int Index, HoconValue Value)>();
+        foreach (var k in _keys)
+        {
+            if (int.TryParse(k, NumberStyles.None, CultureInfo.InvariantCulture, out var i))
+            {
+                indexed.Add((i, _map[k]));
+            }
+        }
+
+        array = new HoconArray(Origin);
+        if (indexed.Count == 0)
+        {
+            return false;
+        }
+
+        indexed.Sort((a, b) => a.Index.CompareTo(b.Index));
+        foreach (var (_, v) in indexed)
+        {
+            array.Add(v);
+        }
+
+        return true;
+    }
+}
+
+/// <summary>An array.</summary>
+public sealed class HoconArray : HoconValue
+{
+    private readonly List<HoconValue> _items;
+
+    public HoconArray(ConfigOrigin origin)
+        : base(origin) => _items = [];
+
+    internal HoconArray(ConfigOrigin origin, List<HoconValue> items)
+        : base(origin) => _items = items;
+
+    public IReadOnlyList<HoconValue> Items => _items;
+
+    public int Count => _items.Count;
+
+    public override bool IsResolved
+    {
+        get
+        {
+            foreach (var v in _items)
+            {
+                if (!v.IsResolved)
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    internal override string TypeName => "list";
+
+    internal void Add(HoconValue value) => _items.Add(value);
+}
+
+/// <summary><c>${path}</c> or <c>${?path}</c>. <see cref="Path"/> includes the include-location prefix; <see cref="PrefixLength"/> says how many leading segments that prefix has.</summary>
+internal sealed class HoconSubstitution : HoconValue
+{
+    public HoconSubstitution(string[] path, bool optional, int prefixLength, ConfigOrigin origin)
+        : base(origin)
+    {
+        Path = path;
+        Optional = optional;
+        PrefixLength = prefixLength;
+    }
+
+    public string[] Path { get; }
+
+    public bool Optional { get; }
+
+    public int PrefixLength { get; }
+
+    public override bool IsResolved => false;
+
+    internal override string TypeName => "substitution";
+
+    public string[] OriginalPath => PrefixLength == 0 ? Path : Path[PrefixLength..];
+
+    public HoconSubstitution WithPrefix(string[] prefix) =>
+        prefix.Length == 0 ? this : new HoconSubstitution([.. prefix, .. Path], Optional, PrefixLength + prefix.Length, Origin);
+
+    public override string ToString() => "${" + (Optional ? "?" : string.Empty) + HoconPath.Render(OriginalPath) + "}";
+}
+
+/// <summary>A value concatenation that involves a substitution (resolved later). Whitespace parts are kept as <see cref="HoconScalar"/> strings flagged in <see cref="IsWhitespace"/>.</summary>
+internal sealed class HoconConcat : HoconValue
+{
+    public HoconConcat(List<HoconValue> parts, List<bool> isWhitespace, ConfigOrigin origin)
+        : base(origin)
+    {
+        Parts = parts;
+        IsWhitespace = isWhitespace;
+    }
+
+    public List<HoconValue> Parts { get; }
+
+    public List<bool> IsWhitespace { get; }
+
+    public override bool IsResolved => false;
+
+    internal override string TypeName => "concatenation";
+}
+
+/// <summary>Values for one field that could not be merged before resolution; <see cref="Layers"/>[0] has the highest priority.</summary>
+internal sealed class HoconDelayedMerge : HoconValue
+{
+    public HoconDelayedMerge(List<HoconValue> layers, ConfigOrigin origin)
+        : base(origin) => Layers = layers;
+
+    public List<HoconValue> Layers { get; }
+
+    public override bool IsResolved => false;
+
+    internal override string TypeName => "merge";
+}
