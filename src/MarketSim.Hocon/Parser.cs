@@ -591,7 +591,7 @@ internal sealed class Parser
         var required = false;
         var kind = IncludeKind.Heuristic;
         var opens = 0;
-        if (t.Type == TokenType.Unquoted)
+        while (t.Type == TokenType.Unquoted)
         {
             var text = t.Text;
             var pos = 0;
