@@ -335,6 +335,13 @@ public static class ConfigFactory
 
     public static Config Empty => Config.Empty;
 
+    /// <summary>Wraps a value tree (e.g. built in code) as a config; it is resolved lazily like a parsed one.</summary>
+    public static Config FromValue(HoconObject root)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return new Config(root);
+    }
+
     public static Config ParseString(string hocon, string? origin = null)
     {
         ArgumentNullException.ThrowIfNull(hocon);

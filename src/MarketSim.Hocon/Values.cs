@@ -59,6 +59,9 @@ public sealed class HoconScalar : HoconValue
 
     internal static HoconScalar Str(string s, ConfigOrigin origin) => new(HoconScalarKind.String, s, origin);
 
+    /// <summary>A string scalar with no source position.</summary>
+    public static HoconScalar FromString(string s) => new(HoconScalarKind.String, s, ConfigOrigin.None);
+
     internal static HoconScalar Null(ConfigOrigin origin) => new(HoconScalarKind.Null, "null", origin);
 
     public override string ToString() => Text;
@@ -130,6 +133,8 @@ public sealed class HoconObject : HoconValue
 
         _map[key] = value;
     }
+
+    internal void SetForTest(string key, HoconValue value) => Set(key, value);
 
     internal void Remove(string key)
     {
@@ -212,6 +217,8 @@ public sealed class HoconArray : HoconValue
     internal override string TypeName => "list";
 
     internal void Add(HoconValue value) => _items.Add(value);
+
+    internal void AddForTest(HoconValue value) => _items.Add(value);
 }
 
 /// <summary><c>${path}</c> or <c>${?path}</c>. <see cref="Path"/> includes the include-location prefix; <see cref="PrefixLength"/> says how many leading segments that prefix has.</summary>

@@ -1,0 +1,46 @@
+using MarketSim.Hocon;
+
+namespace MarketSim.Hocon.Tests;
+
+public class EquivalenceSpec
+{
+    private const string Expected = """{"name":"market sim","port":8080,"tags":["a","b"]}""";
+
+    private static string Inc => "\"" + H.Fixture("equiv.conf").Replace("\\", "\\\\", StringComparison.Ordinal) + "\"";
+
+    public static IEnumerable<object[]> Inputs()
+    {
+        yield return ["app { name = \"market sim\", port = 8080, tags = [a, b] }"];
+        yield return ["{ \"app\": { \"name\": \"market sim\", \"port\": 8080, \"tags\": [\"a\", \"b\"] } }"];
+        yield return ["{ app { name = \"market sim\"\n port = 8080\n tags = [a, b] } }"];
+        yield return ["app.name = \"market sim\"\napp.port = 8080\napp.tags = [a, b]"];
+        yield return ["app : {\n  name : market sim\n  port : 8080\n  tags : [\n    a\n    b\n  ]\n}"];
+        yield return ["app = {\n  name = market sim,\n  port = 8080,\n  tags = [a, b,],\n}"];
+        yield return ["# comment\napp { // another\n  name = \"\"\"market sim\"\"\" # trailing\n  port = 8080\n  tags = [\"a\"] [\"b\"]\n}"];
+        yield return ["app { name = \"market\\u0020sim\", port = 8080, tags = [\"a\", \"\\u0062\"] }"];
+        yield return ["app { name = market \"sim\", port = 8080 }\napp.tags = [a]\napp.tags += b"];
+        yield return ["s = sim\np = 8080\napp { name = market ${s}, port = ${p}, tags = ${t} }\nt = [a, b]"];
+        yield return ["app { name = market, port = 1, tags = [a] }\napp { name = ${app.name}\" sim\", port = 8080, tags = ${app.tags} [b] }"];
+        yield return ["base { port = 8080, tags = [a, b] }\napp { name = \"market sim\" }\napp = ${app} ${base}"];
+        yield return ["app { include " + Inc + "\n  port = 8080\n  tags = [a, b]\n}"];
+        yield return ["app { name = placeholder }\napp { include file(" + Inc + ") }\napp.port = 8080\napp { tags = [a, b] }"];
+        yield return ["app.name = x\napp.name = null\napp { name = \"market sim\", port = 8080, tags.0 = a, tags = [a, b] }"];
+        yield return ["app { name = \"market sim\" } { port = 8080 } { tags = [a] [b] }"];
+        yield return ["\"app\".\"name\" = \"market sim\"\n\"app\" { \"port\" = 8080 }\napp.\"tags\" = [ a\n b ]"];
+    }
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Equivalent_inputs_render_byte_identical_json(string hocon)
+    {
+        Assert.Equal(Expected, ConfigFactory.ParseString(hocon).GetConfig("app").ToJson(indented: false));
+    }
+
+    [Fact]
+    public void Equivalent_configs_built_with_fallbacks_render_identically()
+    {
+        // keys keep the order in which they first appeared, deepest fallback first
+        var c = H.Parse("app.tags = [a, b]\nsuffix = sim").WithFallback(H.Parse("app { port = 8080 }")).WithFallback(H.Parse("app.name = market ${suffix}"));
+        Assert.Equal(Expected, c.GetConfig("app").ToJson(false));
+    }
+}
