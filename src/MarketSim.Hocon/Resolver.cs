@@ -71,9 +71,7 @@ internal sealed class Resolver
 
         if (!_inProgress.Add(key))
         {
-            var from = _stack.IndexOf(key);
-            var chain = string.Join(" -> ", _stack.Skip(from).Append(key).Select(k => HoconPath.Render(k.Split('\u001f'))));
-            throw new ConfigException($"{node.Origin}: substitution cycle: {chain}", node.Origin, HoconPath.Render(path));
+            throw Cycle(key, node, path);
         }
 
         _stack.Add(key);
@@ -276,6 +274,140 @@ internal sealed class Resolver
         throw new ConfigException($"{s.Origin}: could not resolve substitution {rendered}: expected path '{HoconPath.Render(s.OriginalPath)}' to be defined in the configuration or the environment", s.Origin, HoconPath.Render(s.OriginalPath));
     }
 
+    private ConfigException Cycle(string key, HoconValue node, string[] path)
+    {
+        var from = _stack.IndexOf(key);
+        var chain = string.Join(" -> ", _stack.Skip(from).Append(key).Select(k => HoconPath.Render(k.Split('\u001f'))));
+        return new ConfigException($"{node.Origin}: substitution cycle: {chain}", node.Origin, HoconPath.Render(path));
+    }
+
+    private static HoconValue? Descend(HoconValue? v, string[] path, int from)
+    {
+        for (var j = from; j < path.Length && v is not null; j++)
+        {
+            v = v is HoconObject o && o.TryGetValue(path[j], out var c) ? c : null;
+        }
+
+        return v;
+    }
+
+    /// <summary>The resolved value at <paramref name="rest"/>[<paramref name="idx"/>..] inside <paramref name="node"/> (which defines <paramref name="field"/>), resolving as little else as possible.</summary>
+    private HoconValue? ResolveChild(HoconValue node, string[] field, Func<HoconValue?> below, string[] rest, int idx)
+    {
+        if (idx == rest.Length)
+        {
+            return ResolveValue(node, field, below);
+        }
+
+        switch (node)
+        {
+            case HoconObject o:
+                {
+                    var k = rest[idx];
+                    return o.TryGetValue(k, out var c) ? ResolveChild(c, Append(field, k), ChildOf(below, k), rest, idx + 1) : null;
+                }
+
+            case HoconSubstitution s:
+                {
+                    if (StartsWith(s.Path, field))
+                    {
+                        return Descend(Descend(below(), s.Path, field.Length), rest, idx);
+                    }
+
+                    string[] target = [.. s.Path, .. rest[idx..]];
+                    var v = Lookup(target);
+                    if (v is null && s.PrefixLength > 0)
+                    {
+                        v = Lookup([.. s.OriginalPath, .. rest[idx..]]);
+                    }
+
+                    return v;
+                }
+
+            case HoconConcat c:
+                {
+                    for (var i = 0; i < c.Parts.Count; i++)
+                    {
+                        if (!c.IsWhitespace[i] && c.Parts[i] is HoconScalar or HoconArray)
+                        {
+                            return null;
+                        }
+                    }
+
+                    var found = new List<HoconValue>();
+                    for (var i = c.Parts.Count - 1; i >= 0; i--)
+                    {
+                        if (c.IsWhitespace[i])
+                        {
+                            continue;
+                        }
+
+                        var v = ResolveChild(c.Parts[i], field, below, rest, idx);
+                        if (v is null)
+                        {
+                            continue;
+                        }
+
+                        found.Add(v);
+                        if (v is not HoconObject)
+                        {
+                            break;
+                        }
+                    }
+
+                    return Combine(found);
+                }
+
+            case HoconDelayedMerge dm:
+                {
+                    var found = new List<HoconValue>();
+                    for (var i = 0; i < dm.Layers.Count; i++)
+                    {
+                        var layer = dm.Layers[i];
+                        if (layer is HoconScalar or HoconArray)
+                        {
+                            break;
+                        }
+
+                        var index = i;
+                        var v = ResolveChild(layer, field, () => ResolveStack(dm.Layers, index + 1, field, below), rest, idx);
+                        if (v is null)
+                        {
+                            continue;
+                        }
+
+                        found.Add(v);
+                        if (v is not HoconObject)
+                        {
+                            break;
+                        }
+                    }
+
+                    return Combine(found);
+                }
+
+            default:
+                return null;
+        }
+    }
+
+    /// <summary>Values for one path, highest priority first: a leading non-object wins, objects merge.</summary>
+    private static HoconValue? Combine(List<HoconValue> found)
+    {
+        if (found.Count == 0)
+        {
+            return null;
+        }
+
+        var result = found[0];
+        for (var i = 1; i < found.Count && result is HoconObject ro && found[i] is HoconObject fo; i++)
+        {
+            result = Merger.MergeObjects(ro, fo);
+        }
+
+        return result;
+    }
+
     /// <summary>Finds and resolves the value at an absolute path; null when absent.</summary>
     private HoconValue? Lookup(string[] path)
     {
@@ -295,20 +427,36 @@ internal sealed class Resolver
 
             if (Parser.IsUnresolvedNode(node))
             {
-                var resolved = ResolveField(path[..i], node);
-                for (var j = i; j < path.Length; j++)
+                if (_memo.TryGetValue(Key(path[..i]), out var whole))
                 {
-                    if (resolved is HoconObject ro && ro.TryGetValue(path[j], out var c))
-                    {
-                        resolved = c;
-                    }
-                    else
-                    {
-                        return null;
-                    }
+                    return Descend(whole, path, i);
                 }
 
-                return resolved;
+                // resolve only the requested child so that siblings may refer to each other
+                // (e.g. svc = ${defaults} { port = 1, url = ${svc.port} })
+                var key = Key(path);
+                if (_memo.TryGetValue(key, out var done))
+                {
+                    return done;
+                }
+
+                if (!_inProgress.Add(key))
+                {
+                    throw Cycle(key, node, path);
+                }
+
+                _stack.Add(key);
+                try
+                {
+                    var v = ResolveChild(node, path[..i], Nothing, path, i);
+                    _memo[key] = v;
+                    return v;
+                }
+                finally
+                {
+                    _stack.RemoveAt(_stack.Count - 1);
+                    _inProgress.Remove(key);
+                }
             }
 
             return null;

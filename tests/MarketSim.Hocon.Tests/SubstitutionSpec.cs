@@ -190,4 +190,23 @@ public class SubstitutionSpec
         Parallel.For(0, 8, i => results[i] = c.ToJson(false));
         Assert.All(results, r => Assert.Equal(results[0], r));
     }
+
+    [Fact]
+    public void Siblings_inside_an_inherited_object_may_refer_to_each_other()
+    {
+        var c = H.Parse("""
+            defaults { host = localhost, tags = [core] }
+            svc = ${defaults} { port = 80, url = "http://"${svc.host}":"${svc.port} }
+            svc.tags += extra
+            """);
+        Assert.Equal("http://localhost:80", c.GetString("svc.url"));
+        Assert.Equal(["core", "extra"], c.GetStringList("svc.tags"));
+    }
+
+    [Fact]
+    public void A_substitution_into_a_string_valued_field_cannot_see_children()
+    {
+        var c = H.Parse("a = text\nb = ${?a.child}");
+        Assert.False(c.HasPath("b"));
+    }
 }
