@@ -58,7 +58,14 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         _throughput = Math.Max(1, system.Settings.Throughput);
     }
 
+    [ThreadStatic] private static IActorRef? t_implicitSender;
+
     internal static ActorCell? Current => t_current;
+
+    /// <summary>Sender used when Tell gets none: the current actor, else the thread's implicit sender (TestKit's TestActor).</summary>
+    internal static IActorRef? ImplicitSender(IActorRef? given) => given ?? t_current?.SelfRef ?? t_implicitSender;
+
+    internal static void SetImplicitSender(IActorRef? sender) => t_implicitSender = sender;
 
     internal static ActorCell? Constructing => t_constructing;
 

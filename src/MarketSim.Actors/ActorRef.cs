@@ -12,7 +12,8 @@ public interface IActorRef : IEquatable<IActorRef>
     /// <summary>The actor's path.</summary>
     ActorPath Path { get; }
 
-    /// <summary>Send a message (fire and forget). <paramref name="sender"/> is what the receiver sees as <c>Sender</c>.</summary>
+    /// <summary>Send a message (fire and forget). <paramref name="sender"/> is what the receiver sees as <c>Sender</c>;
+    /// when null, the current actor (inside an actor) or the thread's implicit sender (TestKit: TestActor) is used.</summary>
     void Tell(object message, IActorRef? sender = null);
 }
 
@@ -108,7 +109,7 @@ internal sealed class DeadLetterActorRef(ActorSystem system, ActorPath path) : I
 {
     public override ActorPath Path { get; } = path;
 
-    public override void Tell(object message, IActorRef? sender = null) => Deliver(message, sender, this);
+    public override void Tell(object message, IActorRef? sender = null) => Deliver(message, ActorCell.ImplicitSender(sender), this);
 
     public void Deliver(object message, IActorRef? sender, IActorRef recipient)
     {
@@ -170,7 +171,7 @@ internal sealed class LocalActorRef : InternalActorRef
     public override void Tell(object message, IActorRef? sender = null)
     {
         ArgumentNullException.ThrowIfNull(message);
-        Cell.Post(message, sender);
+        Cell.Post(message, ActorCell.ImplicitSender(sender));
     }
 
     public override void SendSystemMessage(SystemMessage message) => Cell.SendSystemMessage(message);
