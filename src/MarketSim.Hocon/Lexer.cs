@@ -77,7 +77,6 @@ internal sealed class Lexer
     {
         var tokens = new List<Token>(Math.Max(16, _s.Length / 4));
         var s = _s;
-        var braceDepthInSubst = false;
         while (_pos < s.Length)
         {
             var c = s[_pos];
@@ -116,7 +115,6 @@ internal sealed class Lexer
                 case '}':
                     tokens.Add(new Token(TokenType.RBrace, "}", line, col));
                     _pos++;
-                    braceDepthInSubst = false;
                     continue;
                 case '[':
                     tokens.Add(new Token(TokenType.LBracket, "[", line, col));
@@ -141,7 +139,6 @@ internal sealed class Lexer
                         var optional = _pos + 2 < s.Length && s[_pos + 2] == '?';
                         tokens.Add(new Token(TokenType.SubstStart, optional ? "${?" : "${", line, col, optional));
                         _pos += optional ? 3 : 2;
-                        braceDepthInSubst = true;
                         continue;
                     }
 
@@ -176,7 +173,6 @@ internal sealed class Lexer
                 throw Error($"expected a value or key but found '{c}' (this character must be quoted)", line, col);
             }
 
-            _ = braceDepthInSubst;
             tokens.Add(LexUnquoted(line, col));
         }
 

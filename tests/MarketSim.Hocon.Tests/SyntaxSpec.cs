@@ -205,4 +205,16 @@ public class SyntaxSpec
         var e = H.ParseError("[1, 2]");
         Assert.Contains("expected an object", e.Message);
     }
+
+    [Fact]
+    public void Windows_line_endings_and_byte_order_mark_are_whitespace()
+    {
+        Assert.Equal("""{"a":"x","b":[1,2]}""", H.Json("\uFEFFa = x\r\nb = [\r\n  1\r\n  2\r\n]\r\n"));
+    }
+
+    [Fact]
+    public void Substitutions_inside_quoted_strings_are_literal_text()
+    {
+        Assert.Equal("""{"a":"${b}"}""", H.Json("a = \"${b}\""));
+    }
 }
