@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Reflection;
 using MarketSim.Hocon;
+using Spectre.Console;
 
 namespace MarketSim.Cli;
 
@@ -23,7 +24,10 @@ public static class CliApp
         {
             var command = parse.CommandResult.Command;
             var name = command is RootCommand ? "marketsim" : CommandPath(parse);
-            stderr.WriteLine($"marketsim: {parse.Errors[0].Message} (see '{name} --help')");
+            var message = parse.UnmatchedTokens.Count > 0
+                ? $"unrecognized command, option or argument '{parse.UnmatchedTokens[0]}'"
+                : parse.Errors[0].Message.TrimEnd('.');
+            WriteError(stderr, $"{message} (see '{name} --help')");
             return ExitUsage;
         }
 
@@ -38,19 +42,35 @@ public static class CliApp
         }
         catch (UsageException e)
         {
-            stderr.WriteLine($"marketsim: {e.Message}");
+            WriteError(stderr, e.Message);
             return ExitUsage;
         }
         catch (HoconParseException e)
         {
-            stderr.WriteLine($"marketsim: {e.Message}");
+            WriteError(stderr, e.Message);
             return ExitFailure;
         }
         catch (ConfigException e)
         {
-            stderr.WriteLine($"marketsim: {e.Message}");
+            WriteError(stderr, e.Message);
             return ExitFailure;
         }
+    }
+
+    /// <summary>
+    /// Writes one error line, "marketsim: message"; the prefix is red when stderr is a terminal.
+    /// </summary>
+    public static void WriteError(TextWriter stderr, string message)
+    {
+        message = message.ReplaceLineEndings(" ");
+        if (ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected)
+        {
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+            console.MarkupLine($"[red]marketsim:[/] {Markup.Escape(message)}");
+            return;
+        }
+
+        stderr.WriteLine($"marketsim: {message}");
     }
 
     public static string Version =>
@@ -64,6 +84,15 @@ public static class CliApp
             "MarketSim: an actor-model simulation of forecasting markets.\n" +
             "Example: marketsim config show hocon/embedded.conf");
         root.Subcommands.Add(ConfigCommands.Build(stdout));
+        foreach (var option in root.Options)
+        {
+            if (option is VersionOption version)
+            {
+                // The default prints the entry assembly's version (wrong under a test host).
+                version.Action = new PrintVersionAction();
+            }
+        }
+
         return root;
     }
 
@@ -77,6 +106,15 @@ public static class CliApp
 
         names.Reverse();
         return string.Join(' ', names);
+    }
+}
+
+internal sealed class PrintVersionAction : System.CommandLine.Invocation.SynchronousCommandLineAction
+{
+    public override int Invoke(ParseResult parseResult)
+    {
+        parseResult.InvocationConfiguration.Output.WriteLine(CliApp.Version);
+        return CliApp.ExitOk;
     }
 }
 

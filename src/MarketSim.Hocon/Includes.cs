@@ -154,13 +154,29 @@ internal sealed class IncludeContext
 /// <summary>Finds MarketSim.* assemblies and reads their embedded resources.</summary>
 internal static class ResourceScanner
 {
+    /// <summary>MarketSim's own assemblies: "MarketSim.*" and the command line, "marketsim".</summary>
+    private static bool IsMarketSim(string name) =>
+        name.StartsWith("MarketSim.", StringComparison.Ordinal) || name == "marketsim";
+
+    private static IEnumerable<string> SafeEnumerate(string directory)
+    {
+        try
+        {
+            return Directory.GetFiles(directory, "*.dll");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            return [];
+        }
+    }
+
     public static IReadOnlyList<Assembly> MarketSimAssemblies()
     {
         var byName = new SortedDictionary<string, Assembly>(StringComparer.Ordinal);
         foreach (var a in AppDomain.CurrentDomain.GetAssemblies())
         {
             var n = a.GetName().Name;
-            if (n is not null && n.StartsWith("MarketSim.", StringComparison.Ordinal) && !a.IsDynamic)
+            if (n is not null && IsMarketSim(n) && !a.IsDynamic)
             {
                 byName.TryAdd(n, a);
             }
@@ -174,12 +190,34 @@ internal static class ResourceScanner
             queue.Enqueue(entry);
         }
 
+        // Modules deployed next to the application but not referenced from code yet (the compiler
+        // drops unused references) still contribute their defaults.
+        foreach (var file in SafeEnumerate(AppContext.BaseDirectory))
+        {
+            var n = Path.GetFileNameWithoutExtension(file);
+            if (!IsMarketSim(n) || byName.ContainsKey(n))
+            {
+                continue;
+            }
+
+            try
+            {
+                var loaded = Assembly.Load(new AssemblyName(n));
+                byName[n] = loaded;
+                queue.Enqueue(loaded);
+            }
+            catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+            {
+                // not a loadable assembly of ours
+            }
+        }
+
         while (queue.Count > 0)
         {
             var a = queue.Dequeue();
             foreach (var r in a.GetReferencedAssemblies())
             {
-                if (r.Name is null || !r.Name.StartsWith("MarketSim.", StringComparison.Ordinal) || byName.ContainsKey(r.Name))
+                if (r.Name is null || !IsMarketSim(r.Name) || byName.ContainsKey(r.Name))
                 {
                     continue;
                 }
