@@ -32,7 +32,7 @@ public abstract class ActorBase
     protected IActorRef Sender => _cell.Sender;
 
     /// <summary>The initial behaviour.</summary>
-    protected internal abstract bool Receive(object message);
+    protected abstract bool Receive(object message);
 
     /// <summary>Called for messages no behaviour handled. Unhandled <see cref="Terminated"/> throws
     /// <see cref="DeathPactException"/>; anything else is published as <see cref="UnhandledMessage"/>.</summary>
@@ -47,6 +47,20 @@ public abstract class ActorBase
 
     internal void InvokeUnhandled(object message) => Unhandled(message);
 
+    internal bool InvokeReceive(object message) => Receive(message);
+
+    internal bool InvokeAroundReceive(Receive receive, object message) => AroundReceive(receive, message);
+
+    internal void InvokePreStart() => PreStart();
+
+    internal void InvokePostStop() => PostStop();
+
+    internal void InvokePreRestart(Exception reason, object? message) => PreRestart(reason, message);
+
+    internal void InvokePostRestart(Exception reason) => PostRestart(reason);
+
+    internal SupervisorStrategy InvokeSupervisorStrategy() => SupervisorStrategy();
+
     /// <summary>Replace the current behaviour.</summary>
     protected void Become(Receive receive) => _cell.Become(receive);
 
@@ -57,17 +71,17 @@ public abstract class ActorBase
     protected void UnbecomeStacked() => _cell.UnbecomeStacked();
 
     /// <summary>Called after the actor has been created, before its first message.</summary>
-    protected internal virtual void PreStart()
+    protected virtual void PreStart()
     {
     }
 
     /// <summary>Called after the actor stopped (its children have stopped before).</summary>
-    protected internal virtual void PostStop()
+    protected virtual void PostStop()
     {
     }
 
     /// <summary>Called on the failed instance before a restart. Default: stop all children, then <see cref="PostStop"/>.</summary>
-    protected internal virtual void PreRestart(Exception reason, object? message)
+    protected virtual void PreRestart(Exception reason, object? message)
     {
         foreach (var child in _cell.Children)
         {
@@ -78,13 +92,13 @@ public abstract class ActorBase
     }
 
     /// <summary>Called on the new instance after a restart. Default: <see cref="PreStart"/>.</summary>
-    protected internal virtual void PostRestart(Exception reason) => PreStart();
+    protected virtual void PostRestart(Exception reason) => PreStart();
 
     /// <summary>The strategy supervising this actor's children (default: <see cref="Actors.SupervisorStrategy.DefaultStrategy"/>).</summary>
-    protected internal virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.DefaultStrategy;
+    protected virtual SupervisorStrategy SupervisorStrategy() => Actors.SupervisorStrategy.DefaultStrategy;
 
     /// <summary>Hook around every message; the default calls the behaviour and <see cref="Unhandled"/>.</summary>
-    protected internal virtual bool AroundReceive(Receive receive, object message)
+    protected virtual bool AroundReceive(Receive receive, object message)
     {
         if (receive(message))
         {
@@ -104,7 +118,7 @@ public abstract class UntypedActor : ActorBase
     protected abstract void OnReceive(object message);
 
     /// <inheritdoc />
-    protected internal sealed override bool Receive(object message)
+    protected sealed override bool Receive(object message)
     {
         _unhandledCalled = false;
         OnReceive(message);
@@ -127,7 +141,7 @@ public abstract class UntypedActor : ActorBase
     });
 
     /// <inheritdoc />
-    protected internal override bool AroundReceive(Receive receive, object message)
+    protected override bool AroundReceive(Receive receive, object message)
     {
         // Unhandled has already been invoked by OnReceive when it returns false.
         return receive(message);

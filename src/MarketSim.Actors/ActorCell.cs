@@ -210,7 +210,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             }
             else
             {
-                _actor!.AroundReceive(_behavior!, env.Message);
+                _actor!.InvokeAroundReceive(_behavior!, env.Message);
             }
         }
         catch (Exception ex)
@@ -236,7 +236,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
                 (env.Sender ?? System.DeadLetters).Tell(new ActorIdentity(id.MessageId, SelfRef), SelfRef);
                 break;
             default:
-                _actor!.AroundReceive(_behavior!, env.Message);
+                _actor!.InvokeAroundReceive(_behavior!, env.Message);
                 break;
         }
     }
@@ -370,7 +370,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             {
                 ws.Stash = _stash ??= new UnboundedStash(this);
             }
-            _behavior = actor.Receive;
+            _behavior = actor.InvokeReceive;
             return actor;
         }
         finally
@@ -385,7 +385,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         try
         {
             _actor = NewActor();
-            _actor.PreStart();
+            _actor.InvokePreStart();
         }
         catch (Exception ex)
         {
@@ -416,7 +416,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         {
             return;
         }
-        var strategy = Props.SupervisorStrategy ?? _actor?.SupervisorStrategy() ?? SupervisorStrategy.DefaultStrategy;
+        var strategy = Props.SupervisorStrategy ?? _actor?.InvokeSupervisorStrategy() ?? SupervisorStrategy.DefaultStrategy;
         var all = _children.Values.Where(e => !e.Terminating).Select(e => e.Stats).ToList();
         if (!strategy.HandleFailure(this, f.Child, f.Cause, entry.Stats, all))
         {
@@ -444,7 +444,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
                 t_current = this;
                 try
                 {
-                    failed.PreRestart(cause, _failedMessage);
+                    failed.InvokePreRestart(cause, _failedMessage);
                 }
                 finally
                 {
@@ -480,7 +480,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         try
         {
             _actor = NewActor();
-            _actor.PostRestart(cause);
+            _actor.InvokePostRestart(cause);
         }
         catch (Exception ex)
         {
@@ -529,7 +529,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
                         System.DeadLetterRef.Deliver(e.Message, e.Sender, SelfRef);
                     }
                 }
-                _actor.PostStop();
+                _actor.InvokePostStop();
             }
         }
         catch (Exception ex)
@@ -689,7 +689,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         }
         else if (_actor is not null)
         {
-            _behavior = _actor.Receive;
+            _behavior = _actor.InvokeReceive;
         }
     }
 

@@ -199,7 +199,7 @@ internal sealed class GuardianActor : ActorBase
 
     private ActorSystem? _system;
 
-    protected internal override bool Receive(object message)
+    protected override bool Receive(object message)
     {
         switch (message)
         {

@@ -120,7 +120,7 @@ public abstract class ReceiveActor : ActorBase
     }
 
     /// <inheritdoc />
-    protected internal sealed override bool Receive(object message)
+    protected sealed override bool Receive(object message)
     {
         foreach (var h in _initial)
         {

@@ -116,7 +116,7 @@ internal sealed class InternalTestActor : ActorBase
 
     public InternalTestActor(MessageQueue queue) => _queue = queue;
 
-    protected internal override bool Receive(object message)
+    protected override bool Receive(object message)
     {
         switch (message)
         {

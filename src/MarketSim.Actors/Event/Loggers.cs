@@ -15,7 +15,7 @@ internal sealed class MicrosoftExtensionsLoggerActor : ActorBase
 
     public MicrosoftExtensionsLoggerActor(ILoggerFactory factory) => _factory = factory;
 
-    protected internal override bool Receive(object message)
+    protected override bool Receive(object message)
     {
         if (message is not LogEvent e)
         {
@@ -63,7 +63,7 @@ internal sealed class DeadLetterListener : ActorBase
         _system = system;
     }
 
-    protected internal override bool Receive(object message)
+    protected override bool Receive(object message)
     {
         if (message is not DeadLetter d)
         {
