@@ -12,6 +12,7 @@ namespace MarketSim.Benchmarks;
 /// Run: <c>dotnet run -c Release --project bench/MarketSim.Benchmarks -- --filter '*Actor*' --job short</c>.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ActorBenchmarks
 {
     private const int Total = 400_000;
