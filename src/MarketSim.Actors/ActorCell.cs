@@ -235,6 +235,12 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             case Identify id:
                 (env.Sender ?? System.DeadLetters).Tell(new ActorIdentity(id.MessageId, SelfRef), SelfRef);
                 break;
+            case Terminated t:
+                if (_watching is not null && _watching.Remove(t.ActorRef))
+                {
+                    _actor!.InvokeAroundReceive(_behavior!, t);
+                }
+                break;
             default:
                 _actor!.InvokeAroundReceive(_behavior!, env.Message);
                 break;
@@ -321,7 +327,9 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
                 _watchedBy?.Remove(u.Watcher);
                 break;
             case DeathWatchNotification d:
-                if (!_terminating && _watching is not null && _watching.Remove(d.Actor))
+                // Terminated is queued behind the messages the dead actor sent; it is dropped at delivery
+                // if Unwatch was called meanwhile (Akka semantics).
+                if (!_terminating && _watching is not null && _watching.Contains(d.Actor))
                 {
                     _mailbox.Enqueue(new Envelope(new Terminated(d.Actor, d.ExistenceConfirmed, d.AddressTerminated), d.Actor));
                 }

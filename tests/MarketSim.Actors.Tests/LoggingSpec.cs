@@ -90,7 +90,7 @@ public sealed class LoggingSpec(ITestOutputHelper output) : TestKit.TestKit(outp
             var chatty = system.ActorOf(Props.Create<Chatty>());
             chatty.Tell("dropped");
             chatty.Tell(1);
-            var w = FishForMessage<Warning>(_ => true);
+            var w = ExpectMsg<Warning>();
             Assert.Equal("number 1", w.Message);
         }
         finally
