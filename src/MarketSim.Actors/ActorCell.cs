@@ -27,7 +27,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
     private Task? _pendingTask;
     private bool _isFailed;
     private volatile bool _isTerminated;
-    private bool _terminating;
+    private volatile bool _terminating;
     private Exception? _pendingRecreate;
     private ActorBase? _actor;
     private Receive? _behavior;
@@ -114,11 +114,11 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         TrySchedule();
     }
 
-    private void TrySchedule()
+    private void TrySchedule(bool preferLocal = false)
     {
         if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal);
         }
     }
 
@@ -180,7 +180,8 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             Interlocked.Exchange(ref _scheduled, 0);
             if (HasWork())
             {
-                TrySchedule();
+                // more work after a full turn: requeue on this worker's local queue (other workers may steal it)
+                TrySchedule(preferLocal: true);
             }
         }
     }
@@ -608,11 +609,18 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         }
         var uid = Random.Shared.NextInt64(1, long.MaxValue);
         var cell = new ActorCell(System, props, SelfRef, SelfRef.Path.Child(name).WithUid(uid));
-        if (!_children.TryAdd(name, new ChildEntry(cell.SelfRef)))
+        var entry = new ChildEntry(cell.SelfRef);
+        if (!_children.TryAdd(name, entry))
         {
             throw new InvalidActorNameException($"Actor name [{name}] is not unique!");
         }
         cell.SendSystemMessage(new Create());
+        if (_terminating)
+        {
+            // raced with this actor's stop (ActorOf from another thread): stop the late child as well
+            entry.Terminating = true;
+            cell.SelfRef.Stop();
+        }
         return cell.SelfRef;
     }
 

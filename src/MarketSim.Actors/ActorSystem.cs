@@ -47,7 +47,9 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
             _stdoutSubscription = EventStream.Subscribe(e => StandardOutLogger.Print(e, min), typeof(LogEvent));
         }
 
-        _rootCell = new ActorCell(this, Props.Create<GuardianActor>(), new TheOneWhoWalksTheBubblesOfSpaceTime(root), root.WithUid(1));
+        // The root stops a failing guardian (Akka); the root watches /user and terminates the system when it stops.
+        _rootCell = new ActorCell(this, Props.Create<GuardianActor>().WithSupervisorStrategy(SupervisorStrategy.StoppingStrategy),
+            new TheOneWhoWalksTheBubblesOfSpaceTime(root), root.WithUid(1));
         _rootCell.SendSystemMessage(new Create());
         _userCell = _rootCell.MakeChild(Props.Create<GuardianActor>(), "user", validateName: false).Cell;
         _systemCell = _rootCell.MakeChild(Props.Create<GuardianActor>(), "system", validateName: false).Cell;
