@@ -26,12 +26,53 @@ internal sealed class MessageQueue
         }
     }
 
+    private TaskCompletionSource? _signal;
+
     public void Enqueue(MessageEnvelope e)
     {
+        TaskCompletionSource? signal;
         lock (_gate)
         {
             _items.AddLast(e);
             Monitor.PulseAll(_gate);
+            signal = _signal;
+            _signal = null;
+        }
+        signal?.TrySetResult();
+    }
+
+    /// <summary>Wait without blocking a thread.</summary>
+    public async Task<(bool Ok, MessageEnvelope Envelope)> TryTakeAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var infinite = timeout == Timeout.InfiniteTimeSpan;
+        var deadline = Clock.Now + (timeout < TimeSpan.Zero ? TimeSpan.Zero : timeout);
+        while (true)
+        {
+            Task wait;
+            lock (_gate)
+            {
+                if (_items.Count > 0)
+                {
+                    var e = _items.First!.Value;
+                    _items.RemoveFirst();
+                    return (true, e);
+                }
+                _signal ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                wait = _signal.Task;
+            }
+            var left = deadline - Clock.Now;
+            if (!infinite && left <= TimeSpan.Zero)
+            {
+                return (false, default);
+            }
+            try
+            {
+                await wait.WaitAsync(infinite ? Timeout.InfiniteTimeSpan : left, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // loop once more: deadline check
+            }
         }
     }
 

@@ -133,6 +133,101 @@ public abstract class TestKitBase
         return false;
     }
 
+    private async Task<(bool Ok, MessageEnvelope Envelope)> TryReceiveAsync(TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var r = await _queue.TryTakeAsync(timeout, cancellationToken).ConfigureAwait(false);
+        if (r.Ok)
+        {
+            LastMessage = r.Envelope.Message;
+            LastSender = r.Envelope.Sender;
+        }
+        else
+        {
+            LastMessage = null;
+        }
+        return r;
+    }
+
+    /// <summary>Async twin of <see cref="ReceiveOne"/>: waits without blocking a thread.</summary>
+    public async Task<object?> ReceiveOneAsync(TimeSpan? max = null, CancellationToken cancellationToken = default)
+    {
+        var r = await TryReceiveAsync(RemainingOrDilated(max), cancellationToken).ConfigureAwait(false);
+        return r.Ok ? r.Envelope.Message : null;
+    }
+
+    /// <summary>Async twin of <see cref="ExpectMsg{T}(TimeSpan?, string?)"/>.</summary>
+    public async Task<T> ExpectMsgAsync<T>(TimeSpan? timeout = null, string? hint = null, CancellationToken cancellationToken = default)
+    {
+        var t = RemainingOrDilated(timeout);
+        var r = await TryReceiveAsync(t, cancellationToken).ConfigureAwait(false);
+        if (!r.Ok)
+        {
+            throw Fail($"Timeout ({Secs(t)}) while expecting message of type {TypeName(typeof(T))}{Hint(hint)}");
+        }
+        return r.Envelope.Message is T m
+            ? m
+            : throw Fail($"Expected a message of type {TypeName(typeof(T))}{Hint(hint)}, but received {Describe(r.Envelope)}");
+    }
+
+    /// <summary>Async twin of <see cref="ExpectMsg{T}(T, TimeSpan?, string?)"/>.</summary>
+    public async Task<T> ExpectMsgAsync<T>(T expected, TimeSpan? timeout = null, string? hint = null, CancellationToken cancellationToken = default)
+    {
+        var t = RemainingOrDilated(timeout);
+        var r = await TryReceiveAsync(t, cancellationToken).ConfigureAwait(false);
+        if (!r.Ok)
+        {
+            throw Fail($"Timeout ({Secs(t)}) while expecting message <{expected}>{Hint(hint)}");
+        }
+        return r.Envelope.Message is T m && EqualityComparer<T>.Default.Equals(m, expected)
+            ? m
+            : throw Fail($"Expected message <{expected}>{Hint(hint)}, but received {Describe(r.Envelope)}");
+    }
+
+    /// <summary>Async twin of <see cref="ExpectNoMsg(TimeSpan?)"/>.</summary>
+    public async Task ExpectNoMsgAsync(TimeSpan? duration = null, CancellationToken cancellationToken = default)
+    {
+        var t = RemainingOrDilated(duration);
+        var r = await TryReceiveAsync(t, cancellationToken).ConfigureAwait(false);
+        if (r.Ok)
+        {
+            throw Fail($"Expected no message during {Secs(t)}, but received {Describe(r.Envelope)}");
+        }
+        _lastWasNoMsg = true;
+    }
+
+    /// <summary>Async twin of <see cref="ExpectTerminated"/>.</summary>
+    public async Task<Terminated> ExpectTerminatedAsync(IActorRef target, TimeSpan? timeout = null, string? hint = null, CancellationToken cancellationToken = default)
+    {
+        var t = RemainingOrDilated(timeout);
+        var r = await TryReceiveAsync(t, cancellationToken).ConfigureAwait(false);
+        if (!r.Ok)
+        {
+            throw Fail($"Timeout ({Secs(t)}) while expecting Terminated of {target}{Hint(hint)}");
+        }
+        return r.Envelope.Message is Terminated term && term.ActorRef.Equals(target)
+            ? term
+            : throw Fail($"Expected Terminated of {target}{Hint(hint)}, but received {Describe(r.Envelope)}");
+    }
+
+    /// <summary>Async twin of <see cref="FishForMessage{T}"/>.</summary>
+    public async Task<T> FishForMessageAsync<T>(Predicate<T> isMessage, TimeSpan? max = null, string? hint = null, CancellationToken cancellationToken = default)
+    {
+        var total = RemainingOrDilated(max);
+        var stop = Clock.Now + total;
+        while (true)
+        {
+            var r = await TryReceiveAsync(Max(stop - Clock.Now, TimeSpan.Zero), cancellationToken).ConfigureAwait(false);
+            if (!r.Ok)
+            {
+                throw Fail($"Timeout ({Secs(total)}) during FishForMessage{Hint(hint)}");
+            }
+            if (r.Envelope.Message is T m && isMessage(m))
+            {
+                return m;
+            }
+        }
+    }
+
     /// <summary>Receive one message (null on timeout).</summary>
     public object? ReceiveOne(TimeSpan? max = null) => TryReceive(RemainingOrDilated(max), out var e) ? e.Message : null;
 

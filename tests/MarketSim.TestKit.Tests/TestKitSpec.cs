@@ -292,3 +292,26 @@ public sealed class VirtualTimeSpec() : TestKit("akka.scheduler.implementation =
 
     private sealed class Disposable() : TestKit(ActorSystemSettings.Default);
 }
+
+public sealed class AsyncExpectationSpec(ITestOutputHelper output) : TestKit(ActorSystemSettings.Default, output)
+{
+    [Fact]
+    public async Task Async_twins_wait_without_blocking()
+    {
+        var echo = Sys.ActorOf(Props.Create<EchoActor>());
+        echo.Tell("one", TestActor);
+        Assert.Equal("one", await ExpectMsgAsync<string>());
+        echo.Tell(2, TestActor);
+        await ExpectMsgAsync(2);
+        await ExpectNoMsgAsync(TimeSpan.FromMilliseconds(50));
+        var ex = await Assert.ThrowsAnyAsync<XunitException>(() => ExpectMsgAsync<string>(TimeSpan.FromMilliseconds(100)));
+        Assert.Equal("Timeout (0.10s) while expecting message of type String", ex.Message);
+        echo.Tell("x", TestActor);
+        echo.Tell("y", TestActor);
+        Assert.Equal("y", await FishForMessageAsync<string>(s => s == "y"));
+        Watch(echo);
+        Sys.Stop(echo);
+        await ExpectTerminatedAsync(echo);
+        Assert.Null(await ReceiveOneAsync(TimeSpan.FromMilliseconds(20)));
+    }
+}
