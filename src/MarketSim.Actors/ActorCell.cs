@@ -114,11 +114,11 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         TrySchedule();
     }
 
-    private void TrySchedule(bool preferLocal = false)
+    private void TrySchedule()
     {
         if (Volatile.Read(ref _scheduled) == 0 && Interlocked.CompareExchange(ref _scheduled, 1, 0) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
     }
 
@@ -180,8 +180,8 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             Interlocked.Exchange(ref _scheduled, 0);
             if (HasWork())
             {
-                // more work after a full turn: requeue on this worker's local queue (other workers may steal it)
-                TrySchedule(preferLocal: true);
+                // more work after a full turn: requeue at the back of the global queue (fair to other actors)
+                TrySchedule();
             }
         }
     }
