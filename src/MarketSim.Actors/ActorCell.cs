@@ -366,6 +366,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         try
         {
             _behaviorStack = null;
+            _behavior = null;
             var actor = Props.Factory();
             if (!ReferenceEquals(actor.Cell, this))
             {
@@ -379,7 +380,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             {
                 ws.Stash = _stash ??= new UnboundedStash(this);
             }
-            _behavior = actor.InvokeReceive;
+            _behavior ??= actor.InvokeReceive; // unless the constructor called Become
             return actor;
         }
         finally
@@ -693,7 +694,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
 
     public void BecomeStacked(Receive receive)
     {
-        (_behaviorStack ??= new Stack<Receive>()).Push(_behavior!);
+        (_behaviorStack ??= new Stack<Receive>()).Push(_behavior ?? (m => _actor!.InvokeReceive(m)));
         _behavior = receive;
     }
 

@@ -119,3 +119,23 @@ public sealed class BecomeSpec(ITestOutputHelper output) : TestKit.TestKit(outpu
         Assert.Equal(actor, u.Recipient);
     }
 }
+
+public sealed class BecomeInConstructorSpec(ITestOutputHelper output) : TestKit.TestKit(output: output)
+{
+    private sealed class StartsAngry : ReceiveActor
+    {
+        public StartsAngry()
+        {
+            Receive<string>(_ => Sender.Tell("initial"));
+            Become(() => Receive<string>(_ => Sender.Tell("became")));
+        }
+    }
+
+    [Fact]
+    public void Become_in_the_constructor_sets_the_first_behaviour()
+    {
+        var actor = Sys.ActorOf(Props.Create<StartsAngry>());
+        actor.Tell("x");
+        ExpectMsg("became");
+    }
+}
