@@ -38,6 +38,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
     private HashSet<IActorRef>? _watching;
     private HashSet<InternalActorRef>? _watchedBy;
     private UnboundedStash? _stash;
+    private InternalActorRef? _escalatedFrom;
     private ILoggingAdapter? _log;
     private long _nameCounter;
     private readonly TaskCompletionSource _terminated = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -308,11 +309,17 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             case Recreate r:
                 FaultRecreate(r.Cause);
                 break;
-            case Resume:
+            case Resume r:
                 if (_isFailed)
                 {
                     _isFailed = false;
                     _suspendCount--;
+                }
+                if (_escalatedFrom is { } perpetrator)
+                {
+                    // our failure came from this child (Escalate): resuming us resumes it too (Akka)
+                    _escalatedFrom = null;
+                    perpetrator.SendSystemMessage(new Resume(r.Cause));
                 }
                 break;
             case Failed f:
@@ -431,6 +438,10 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
         if (!strategy.HandleFailure(this, f.Child, f.Cause, entry.Stats, all))
         {
             // Escalate: this actor fails with the same exception.
+            if (!_isFailed)
+            {
+                _escalatedFrom = entry.Child;
+            }
             HandleInvokeFailure(f.Cause);
         }
     }
@@ -487,6 +498,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
             _suspendCount--;
         }
         _failedMessage = null;
+        _escalatedFrom = null;
         try
         {
             _actor = NewActor();

@@ -81,6 +81,21 @@ public sealed class SupervisionSpec(ITestOutputHelper output) : TestKit.TestKit(
     }
 
     [Fact]
+    public void Resuming_an_escalating_parent_resumes_the_failed_child_with_its_state()
+    {
+        var top = Sys.ActorOf(Props.Create(() => new Supervisor(new OneForOneStrategy(_ => Directive.Resume))));
+        top.Tell((Props.Create(() => new Supervisor(new OneForOneStrategy(_ => Directive.Escalate))), "middle"));
+        var middle = ExpectMsg<IActorRef>();
+        middle.Tell((Props.Create<CounterActor>(), "leaf"));
+        var leaf = ExpectMsg<IActorRef>();
+        leaf.Tell("inc");
+        leaf.Tell(new InvalidOperationException("escalate then resume"));
+        Assert.Equal(1, Count(leaf));
+        middle.Tell((Props.Create<CounterActor>(), "leaf2"));
+        ExpectMsg<IActorRef>();
+    }
+
+    [Fact]
     public void All_for_one_restarts_every_sibling()
     {
         var supervisor = Sys.ActorOf(Props.Create(() => new Supervisor(new AllForOneStrategy(_ => Directive.Restart))));
