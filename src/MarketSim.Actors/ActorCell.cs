@@ -22,6 +22,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
     private readonly int _throughput;
     private Stack<Envelope>? _prepended;
     private int _scheduled;
+    private int _systemPending; // cheap per-message check instead of ConcurrentQueue.IsEmpty
     private int _suspendCount;
     private bool _awaitingAsync;
     private Task? _pendingTask;
@@ -112,6 +113,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
     public void SendSystemMessage(SystemMessage message)
     {
         _systemMailbox.Enqueue(message);
+        Interlocked.Increment(ref _systemPending);
         TrySchedule();
     }
 
@@ -165,7 +167,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
                 }
                 Invoke(env);
                 left--;
-                if (!_systemMailbox.IsEmpty)
+                if (Volatile.Read(ref _systemPending) != 0)
                 {
                     ProcessAllSystemMessages();
                 }
@@ -272,6 +274,7 @@ internal sealed class ActorCell : IActorContext, IThreadPoolWorkItem
     {
         while (_systemMailbox.TryDequeue(out var m))
         {
+            Interlocked.Decrement(ref _systemPending);
             if (_isTerminated)
             {
                 WhenDead(m);
