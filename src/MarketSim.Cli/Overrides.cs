@@ -1,4 +1,3 @@
-using System.Text;
 using MarketSim.Hocon;
 
 namespace MarketSim.Cli;
@@ -39,41 +38,12 @@ public static class Overrides
             // Not a HOCON value (e.g. a connection string "Host=x;Port=5432"): take it literally.
             try
             {
-                return ConfigFactory.ParseString($"{path} = {Quote(value)}", origin);
+                return ConfigFactory.ParseString($"{path} = {HoconText.Quote(value)}", origin);
             }
             catch (HoconParseException e)
             {
                 throw new UsageException($"--set '{assignment}': {e.Message}");
             }
         }
-    }
-
-    private static string Quote(string s)
-    {
-        var sb = new StringBuilder("\"");
-        foreach (var c in s)
-        {
-            switch (c)
-            {
-                case '"': sb.Append("\\\""); break;
-                case '\\': sb.Append("\\\\"); break;
-                case '\n': sb.Append("\\n"); break;
-                case '\r': sb.Append("\\r"); break;
-                case '\t': sb.Append("\\t"); break;
-                default:
-                    if (c < 0x20)
-                    {
-                        sb.Append($"\\u{(int)c:x4}");
-                    }
-                    else
-                    {
-                        sb.Append(c);
-                    }
-
-                    break;
-            }
-        }
-
-        return sb.Append('"').ToString();
     }
 }

@@ -28,7 +28,14 @@ internal sealed class Resolver
         return result;
     }
 
-    private HoconObject ResolveTreeObject(HoconObject o, string[] path)
+    private HoconObject ResolveTreeObject(HoconObject o, string[] path) =>
+        MapChildren(o, (k, child) => child is HoconScalar ? child : ResolveField(Append(path, k), child));
+
+    /// <summary>
+    /// Copy-on-write map over an object's fields: returns <paramref name="o"/> itself when no child
+    /// changed; a child mapped to null (an undefined optional substitution) is dropped.
+    /// </summary>
+    private static HoconObject MapChildren(HoconObject o, Func<string, HoconValue, HoconValue?> map)
     {
         HoconObject? result = null;
         var keys = o.Keys;
@@ -36,7 +43,7 @@ internal sealed class Resolver
         {
             var k = keys[i];
             var child = o[k];
-            var v = child is HoconScalar ? child : ResolveField(Append(path, k), child);
+            var v = map(k, child);
             if (result is null && !ReferenceEquals(v, child))
             {
                 result = new HoconObject(o.Origin, o.Count);
@@ -98,32 +105,11 @@ internal sealed class Resolver
             case HoconScalar:
                 return node;
             case HoconObject o:
+                return MapChildren(o, (k, child) =>
                 {
-                    HoconObject? result = null;
-                    var keys = o.Keys;
-                    for (var i = 0; i < keys.Count; i++)
-                    {
-                        var k = keys[i];
-                        var child = o[k];
-                        var childBelow = ReferenceEquals(below, Nothing) ? Nothing : ChildOf(below, k);
-                        var v = child is HoconScalar ? child : ResolveValue(child, Append(field, k), childBelow);
-                        if (result is null && !ReferenceEquals(v, child))
-                        {
-                            result = new HoconObject(o.Origin, o.Count);
-                            for (var j = 0; j < i; j++)
-                            {
-                                result.Set(keys[j], o[keys[j]]);
-                            }
-                        }
-
-                        if (result is not null && v is not null)
-                        {
-                            result.Set(k, v);
-                        }
-                    }
-
-                    return result ?? o;
-                }
+                    var childBelow = ReferenceEquals(below, Nothing) ? Nothing : ChildOf(below, k);
+                    return child is HoconScalar ? child : ResolveValue(child, Append(field, k), childBelow);
+                });
 
             case HoconArray a:
                 {
