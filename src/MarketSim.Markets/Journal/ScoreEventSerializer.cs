@@ -1,0 +1,394 @@
+using System.Buffers.Binary;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace MarketSim.Markets.Journal;
+
+/// <summary>A payload that failed to decode: bad length, version, checksum or manifest.</summary>
+public sealed class JournalFormatException(string message) : FormatException(message);
+
+/// <summary>An event already turned into bytes (workers may serialize in parallel; the single writer only stores).</summary>
+/// <param name="Manifest">Event type name.</param>
+/// <param name="Payload">Serialized bytes.</param>
+public readonly record struct SerializedEvent(string Manifest, byte[] Payload)
+{
+    public static SerializedEvent From(ScoreEvent e) => new(ScoreEventSerializer.ManifestOf(e), ScoreEventSerializer.Serialize(e));
+}
+
+/// <summary>
+/// Compact binary payloads for <see cref="ScoreEvent"/>s (docs/journal.md): one format-version byte, the fields
+/// little-endian (strings: int32 byte length + UTF-8; arrays: int32 count + raw elements), then a CRC-32C of all
+/// preceding bytes. The manifest column names the type; <see cref="SerializerId"/> goes in <c>serializer_id</c>.
+/// </summary>
+public static class ScoreEventSerializer
+{
+    /// <summary>The <c>serializer_id</c> of these payloads.</summary>
+    public const int SerializerId = 7301;
+
+    /// <summary>Payload format version (first byte).</summary>
+    public const byte FormatVersion = 1;
+
+    public const string RunStartedManifest = "RunStarted";
+    public const string RunCompletedManifest = "RunCompleted";
+    public const string EventIssuedManifest = "EventIssued";
+    public const string EventResolvedManifest = "EventResolved";
+    public const string PredictionBatchManifest = "PredictionBatch";
+    public const string EventScoredManifest = "EventScored";
+    public const string MovingAverageUpdatedManifest = "MovingAverageUpdated";
+    public const string WeightsUpdatedManifest = "WeightsUpdated";
+
+    public static string ManifestOf(ScoreEvent e) => e switch
+    {
+        RunStarted => RunStartedManifest,
+        RunCompleted => RunCompletedManifest,
+        EventIssued => EventIssuedManifest,
+        EventResolved => EventResolvedManifest,
+        PredictionBatch => PredictionBatchManifest,
+        EventScored => EventScoredManifest,
+        MovingAverageUpdated => MovingAverageUpdatedManifest,
+        WeightsUpdated => WeightsUpdatedManifest,
+        null => throw new ArgumentNullException(nameof(e)),
+        _ => throw new ArgumentException($"no manifest for {e.GetType().Name}", nameof(e)),
+    };
+
+    public static byte[] Serialize(ScoreEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var w = new Writer(SizeOf(e));
+        w.Byte(FormatVersion);
+        switch (e)
+        {
+            case RunStarted r:
+                w.String(r.Scenario);
+                w.Long(r.Seed);
+                w.Int(r.Miners);
+                w.Int(r.Validators);
+                w.Long(r.Events);
+                w.String(r.ScenarioHocon);
+                break;
+            case RunCompleted r:
+                w.Long(r.Events);
+                w.Long(r.Predictions);
+                w.Long(r.Intervals);
+                break;
+            case EventIssued r:
+                w.Long(r.EventId);
+                w.Long(r.IssuedAt);
+                w.Long(r.CutoffAt);
+                w.Long(r.ResolvesAt);
+                w.Long((long)r.Inputs);
+                w.String(r.Reference);
+                break;
+            case EventResolved r:
+                w.Long(r.EventId);
+                w.Long(r.ResolvedAt);
+                w.Byte(r.Outcome);
+                w.Double(r.Truth);
+                break;
+            case PredictionBatch r:
+                if (r.Probabilities.Length != (long)r.EventIds.Length * r.MinerIds.Length)
+                {
+                    throw new ArgumentException($"PredictionBatch: {r.Probabilities.Length} probabilities for {r.MinerIds.Length} miners × {r.EventIds.Length} events", nameof(e));
+                }
+
+                w.Long(r.Interval);
+                w.Int(r.Shard);
+                w.Array<long>(r.EventIds);
+                w.Array<int>(r.MinerIds);
+                w.Array<double>(r.Probabilities);
+                break;
+            case EventScored r:
+                SameLength(r.MinerIds.Length, r.Scores.Length, r.WeightedPredictions.Length);
+                w.String(r.Validator);
+                w.Long(r.EventId);
+                w.Byte(r.Outcome);
+                w.Int(r.Intervals);
+                w.Array<int>(r.MinerIds);
+                w.Array<double>(r.Scores);
+                w.Array<double>(r.WeightedPredictions);
+                break;
+            case MovingAverageUpdated r:
+                SameLength(r.MinerIds.Length, r.Values.Length, r.Values.Length);
+                w.String(r.Validator);
+                w.Long(r.EventId);
+                w.Array<int>(r.MinerIds);
+                w.Array<double>(r.Values);
+                break;
+            case WeightsUpdated r:
+                SameLength(r.MinerIds.Length, r.Weights.Length, r.Weights.Length);
+                w.String(r.Validator);
+                w.Long(r.EventId);
+                w.Array<int>(r.MinerIds);
+                w.Array<double>(r.Weights);
+                break;
+            default:
+                throw new ArgumentException($"cannot serialize {e.GetType().Name}", nameof(e));
+        }
+
+        return w.Finish();
+    }
+
+    /// <summary>Decodes a payload; throws <see cref="JournalFormatException"/> when it is not a valid payload of <paramref name="manifest"/>.</summary>
+    public static ScoreEvent Deserialize(string manifest, ReadOnlySpan<byte> payload)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        if (payload.Length < 5)
+        {
+            throw new JournalFormatException($"payload of {payload.Length} bytes is too short");
+        }
+
+        var body = payload[..^4];
+        var stored = BinaryPrimitives.ReadUInt32LittleEndian(payload[^4..]);
+        var actual = Crc32C.Compute(body);
+        if (stored != actual)
+        {
+            throw new JournalFormatException($"checksum mismatch (stored {stored:x8}, computed {actual:x8})");
+        }
+
+        var r = new Reader(body);
+        var version = r.Byte();
+        if (version != FormatVersion)
+        {
+            throw new JournalFormatException($"unknown payload version {version} (this build reads {FormatVersion})");
+        }
+
+        ScoreEvent result = manifest switch
+        {
+            RunStartedManifest => new RunStarted(r.String(), r.Long(), r.Int(), r.Int(), r.Long(), r.String()),
+            RunCompletedManifest => new RunCompleted(r.Long(), r.Long(), r.Long()),
+            EventIssuedManifest => new EventIssued(r.Long(), r.Long(), r.Long(), r.Long(), (ulong)r.Long(), r.String()),
+            EventResolvedManifest => new EventResolved(r.Long(), r.Long(), r.Byte(), r.Double()),
+            PredictionBatchManifest => ReadBatch(ref r),
+            EventScoredManifest => ReadScored(ref r),
+            MovingAverageUpdatedManifest => ReadMovingAverage(ref r),
+            WeightsUpdatedManifest => ReadWeights(ref r),
+            _ => throw new JournalFormatException($"unknown manifest '{manifest}'"),
+        };
+        if (!r.AtEnd)
+        {
+            throw new JournalFormatException($"{r.Remaining} unexpected trailing bytes");
+        }
+
+        return result;
+    }
+
+    private static PredictionBatch ReadBatch(ref Reader r)
+    {
+        var interval = r.Long();
+        var shard = r.Int();
+        var events = r.Array<long>();
+        var miners = r.Array<int>();
+        var probabilities = r.Array<double>();
+        if (probabilities.Length != (long)events.Length * miners.Length)
+        {
+            throw new JournalFormatException($"PredictionBatch has {probabilities.Length} probabilities for {miners.Length} miners × {events.Length} events");
+        }
+
+        return new PredictionBatch(interval, shard, events, miners, probabilities);
+    }
+
+    private static EventScored ReadScored(ref Reader r)
+    {
+        var e = new EventScored(r.String(), r.Long(), r.Byte(), r.Int(), r.Array<int>(), r.Array<double>(), r.Array<double>());
+        CheckColumns(e.MinerIds.Length, e.Scores.Length, e.WeightedPredictions.Length);
+        return e;
+    }
+
+    private static MovingAverageUpdated ReadMovingAverage(ref Reader r)
+    {
+        var e = new MovingAverageUpdated(r.String(), r.Long(), r.Array<int>(), r.Array<double>());
+        CheckColumns(e.MinerIds.Length, e.Values.Length, e.Values.Length);
+        return e;
+    }
+
+    private static WeightsUpdated ReadWeights(ref Reader r)
+    {
+        var e = new WeightsUpdated(r.String(), r.Long(), r.Array<int>(), r.Array<double>());
+        CheckColumns(e.MinerIds.Length, e.Weights.Length, e.Weights.Length);
+        return e;
+    }
+
+    private static void CheckColumns(int a, int b, int c)
+    {
+        if (a != b || a != c)
+        {
+            throw new JournalFormatException($"per-miner columns differ in length ({a}, {b}, {c})");
+        }
+    }
+
+    private static void SameLength(int a, int b, int c)
+    {
+        if (a != b || a != c)
+        {
+            throw new ArgumentException($"per-miner columns differ in length ({a}, {b}, {c})");
+        }
+    }
+
+    private static int StringSize(string s) => 4 + Encoding.UTF8.GetByteCount(s);
+
+    private static int SizeOf(ScoreEvent e) => 1 + 4 + e switch
+    {
+        RunStarted r => StringSize(r.Scenario) + 8 + 4 + 4 + 8 + StringSize(r.ScenarioHocon),
+        RunCompleted => 24,
+        EventIssued r => 40 + StringSize(r.Reference),
+        EventResolved => 8 + 8 + 1 + 8,
+        PredictionBatch r => 8 + 4 + 12 + (r.EventIds.Length * 8) + (r.MinerIds.Length * 4) + (r.Probabilities.Length * 8),
+        EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
+        MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
+        WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
+        _ => 0,
+    };
+
+    private ref struct Writer(int size)
+    {
+        private readonly byte[] _buffer = new byte[size];
+        private int _pos;
+
+        public void Byte(byte b) => _buffer[_pos++] = b;
+
+        public void Int(int v)
+        {
+            BinaryPrimitives.WriteInt32LittleEndian(_buffer.AsSpan(_pos), v);
+            _pos += 4;
+        }
+
+        public void Long(long v)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_pos), v);
+            _pos += 8;
+        }
+
+        public void Double(double v)
+        {
+            BinaryPrimitives.WriteDoubleLittleEndian(_buffer.AsSpan(_pos), v);
+            _pos += 8;
+        }
+
+        public void String(string s)
+        {
+            var n = Encoding.UTF8.GetBytes(s, _buffer.AsSpan(_pos + 4));
+            Int(n);
+            _pos += n;
+        }
+
+        public void Array<T>(T[] values)
+            where T : unmanaged
+        {
+            Int(values.Length);
+            var bytes = MemoryMarshal.AsBytes(values.AsSpan());
+            bytes.CopyTo(_buffer.AsSpan(_pos));
+            if (!BitConverter.IsLittleEndian)
+            {
+                ReverseEach<T>(_buffer.AsSpan(_pos, bytes.Length));
+            }
+
+            _pos += bytes.Length;
+        }
+
+        public byte[] Finish()
+        {
+            var crc = Crc32C.Compute(_buffer.AsSpan(0, _pos));
+            BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_pos), crc);
+            _pos += 4;
+            return _pos == _buffer.Length ? _buffer : _buffer[.._pos];
+        }
+    }
+
+    private static void ReverseEach<T>(Span<byte> bytes)
+        where T : unmanaged
+    {
+        var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+        for (var i = 0; i < bytes.Length; i += size)
+        {
+            bytes.Slice(i, size).Reverse();
+        }
+    }
+
+    private ref struct Reader(ReadOnlySpan<byte> data)
+    {
+        private readonly ReadOnlySpan<byte> _data = data;
+        private int _pos;
+
+        public readonly bool AtEnd => _pos == _data.Length;
+
+        public readonly int Remaining => _data.Length - _pos;
+
+        private readonly void Need(int n)
+        {
+            if (n < 0 || _data.Length - _pos < n)
+            {
+                throw new JournalFormatException($"truncated payload: needs {n} more bytes at offset {_pos}, has {_data.Length - _pos}");
+            }
+        }
+
+        public byte Byte()
+        {
+            Need(1);
+            return _data[_pos++];
+        }
+
+        public int Int()
+        {
+            Need(4);
+            var v = BinaryPrimitives.ReadInt32LittleEndian(_data[_pos..]);
+            _pos += 4;
+            return v;
+        }
+
+        public long Long()
+        {
+            Need(8);
+            var v = BinaryPrimitives.ReadInt64LittleEndian(_data[_pos..]);
+            _pos += 8;
+            return v;
+        }
+
+        public double Double()
+        {
+            Need(8);
+            var v = BinaryPrimitives.ReadDoubleLittleEndian(_data[_pos..]);
+            _pos += 8;
+            return v;
+        }
+
+        public string String()
+        {
+            var n = Int();
+            Need(n);
+            string s;
+            try
+            {
+                s = new UTF8Encoding(false, true).GetString(_data.Slice(_pos, n));
+            }
+            catch (ArgumentException e)
+            {
+                throw new JournalFormatException($"invalid UTF-8 string at offset {_pos}: {e.Message}");
+            }
+
+            _pos += n;
+            return s;
+        }
+
+        public T[] Array<T>()
+            where T : unmanaged
+        {
+            var count = Int();
+            var size = System.Runtime.CompilerServices.Unsafe.SizeOf<T>();
+            if (count < 0 || (long)count * size > _data.Length - _pos)
+            {
+                throw new JournalFormatException($"array of {count} elements does not fit in the {_data.Length - _pos} bytes left at offset {_pos}");
+            }
+
+            var result = new T[count];
+            var bytes = _data.Slice(_pos, count * size);
+            bytes.CopyTo(MemoryMarshal.AsBytes(result.AsSpan()));
+            if (!BitConverter.IsLittleEndian)
+            {
+                ReverseEach<T>(MemoryMarshal.AsBytes(result.AsSpan()));
+            }
+
+            _pos += bytes.Length;
+            return result;
+        }
+    }
+}

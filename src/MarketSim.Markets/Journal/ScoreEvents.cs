@@ -1,0 +1,118 @@
+namespace MarketSim.Markets.Journal;
+
+/// <summary>
+/// The score-stream events a run persists (docs/journal.md). Times are virtual UTC ticks (<see cref="DateTime.Ticks"/>),
+/// never wall-clock. Per-miner data is columnar: parallel arrays, one element per miner.
+/// </summary>
+public abstract record ScoreEvent;
+
+/// <summary>First event of a run (persistence id <c>run</c>).</summary>
+/// <param name="Scenario">Scenario name.</param>
+/// <param name="Seed">Root seed.</param>
+/// <param name="Miners">Number of miners.</param>
+/// <param name="Validators">Number of validators.</param>
+/// <param name="Events">Events the run will issue.</param>
+/// <param name="ScenarioHocon">The resolved scenario (scenario.conf text), so the journal is self-describing.</param>
+public sealed record RunStarted(string Scenario, long Seed, int Miners, int Validators, long Events, string ScenarioHocon) : ScoreEvent;
+
+/// <summary>Last event of a complete run (persistence id <c>run</c>).</summary>
+/// <param name="Events">Events issued.</param>
+/// <param name="Predictions">Predictions recorded.</param>
+/// <param name="Intervals">Grid intervals played.</param>
+public sealed record RunCompleted(long Events, long Predictions, long Intervals) : ScoreEvent;
+
+/// <summary>The issuer opened an event (persistence id <c>issuer</c>).</summary>
+/// <param name="EventId">Run-wide event id (0, 1, 2, …).</param>
+/// <param name="IssuedAt">Issue time, UTC ticks.</param>
+/// <param name="CutoffAt">Cutoff, UTC ticks.</param>
+/// <param name="ResolvesAt">Scheduled resolution, UTC ticks.</param>
+/// <param name="Inputs">Parity world: bit i set when z_i = +1 (d ≤ 64); 0 for other worlds.</param>
+/// <param name="Reference">World-specific reference (e.g. a market slug); empty for parity.</param>
+public sealed record EventIssued(long EventId, long IssuedAt, long CutoffAt, long ResolvesAt, ulong Inputs, string Reference) : ScoreEvent;
+
+/// <summary>An event resolved (persistence id <c>issuer</c>).</summary>
+/// <param name="EventId">Event id.</param>
+/// <param name="ResolvedAt">Resolution time, UTC ticks.</param>
+/// <param name="Outcome">0 or 1.</param>
+/// <param name="Truth">The world's true probability f, revealed at resolution; NaN when unknown (real markets).</param>
+public sealed record EventResolved(long EventId, long ResolvedAt, byte Outcome, double Truth) : ScoreEvent;
+
+/// <summary>
+/// One miner shard's answers for one grid interval (persistence id <c>shard-{n}</c>), columnar:
+/// <see cref="Probabilities"/>[m · EventIds.Length + e] is miner <see cref="MinerIds"/>[m]'s answer for event <see cref="EventIds"/>[e];
+/// NaN = no answer.
+/// </summary>
+/// <param name="Interval">Grid interval index k since the epoch.</param>
+/// <param name="Shard">Shard number.</param>
+/// <param name="EventIds">Open events, ascending.</param>
+/// <param name="MinerIds">Miners of the shard, ascending.</param>
+/// <param name="Probabilities">Miner-major matrix, MinerIds.Length × EventIds.Length.</param>
+public sealed record PredictionBatch(long Interval, int Shard, long[] EventIds, int[] MinerIds, double[] Probabilities) : ScoreEvent
+{
+    /// <summary>Number of cells (answers or NaN).</summary>
+    public long Count => (long)EventIds.Length * MinerIds.Length;
+
+    /// <summary>The answer of the m-th miner for the e-th event.</summary>
+    public double this[int miner, int evt] => Probabilities[(miner * EventIds.Length) + evt];
+}
+
+/// <summary>A validator scored a resolved event (persistence id <c>validator-{name}</c>).</summary>
+/// <param name="Validator">Validator name.</param>
+/// <param name="EventId">Event id.</param>
+/// <param name="Outcome">0 or 1.</param>
+/// <param name="Intervals">Scored intervals n (0: discarded).</param>
+/// <param name="MinerIds">Scored miners, ascending.</param>
+/// <param name="Scores">Per-miner event score.</param>
+/// <param name="WeightedPredictions">Per-miner weighted prediction (scoring.md §6.1, §7.6).</param>
+public sealed record EventScored(string Validator, long EventId, byte Outcome, int Intervals, int[] MinerIds, double[] Scores, double[] WeightedPredictions) : ScoreEvent;
+
+/// <summary>The validator's moving average after an event (persistence id <c>validator-{name}</c>).</summary>
+/// <param name="Validator">Validator name.</param>
+/// <param name="EventId">The event that moved it.</param>
+/// <param name="MinerIds">Miners, ascending.</param>
+/// <param name="Values">Per-miner moving average L_m (or the legacy effective score).</param>
+public sealed record MovingAverageUpdated(string Validator, long EventId, int[] MinerIds, double[] Values) : ScoreEvent;
+
+/// <summary>The validator set weights (persistence id <c>validator-{name}</c>).</summary>
+/// <param name="Validator">Validator name.</param>
+/// <param name="EventId">The last event included.</param>
+/// <param name="MinerIds">Miners, ascending.</param>
+/// <param name="Weights">Per-miner weight; they sum to 1.</param>
+public sealed record WeightsUpdated(string Validator, long EventId, int[] MinerIds, double[] Weights) : ScoreEvent;
+
+/// <summary>Persistence ids and tags used by a run (docs/journal.md).</summary>
+public static class JournalIds
+{
+    /// <summary>RunStarted, RunCompleted.</summary>
+    public const string Run = "run";
+
+    /// <summary>EventIssued, EventResolved.</summary>
+    public const string Issuer = "issuer";
+
+    /// <summary>Tag of every PredictionBatch.</summary>
+    public const string PredictionsTag = "predictions";
+
+    /// <summary>Tag of EventIssued and EventResolved.</summary>
+    public const string EventsTag = "events";
+
+    /// <summary>Tag of EventScored, MovingAverageUpdated and WeightsUpdated.</summary>
+    public const string ScoresTag = "scores";
+
+    /// <summary>Tag of RunStarted, RunCompleted.</summary>
+    public const string LifecycleTag = "lifecycle";
+
+    /// <summary>Persistence id of miner shard <paramref name="shard"/>.</summary>
+    public static string Shard(int shard) => "shard-" + shard.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Persistence id of a validator.</summary>
+    public static string Validator(string name) => "validator-" + name;
+
+    /// <summary>The default tag of an event type.</summary>
+    public static string TagOf(ScoreEvent e) => e switch
+    {
+        PredictionBatch => PredictionsTag,
+        EventIssued or EventResolved => EventsTag,
+        EventScored or MovingAverageUpdated or WeightsUpdated => ScoresTag,
+        _ => LifecycleTag,
+    };
+}

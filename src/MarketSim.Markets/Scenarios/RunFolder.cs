@@ -1,0 +1,192 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace MarketSim.Markets.Scenarios;
+
+/// <summary>States of a run recorded in <c>status.json</c>.</summary>
+public enum RunState
+{
+    Running,
+    Complete,
+    Failed,
+    Interrupted,
+}
+
+/// <summary>The content of <c>status.json</c>: state, where the run stopped, and a message for failures.</summary>
+/// <param name="State">running | complete | failed | interrupted.</param>
+/// <param name="Scenario">Scenario name.</param>
+/// <param name="Created">Wall-clock creation time of the folder (UTC).</param>
+/// <param name="Updated">Wall-clock time of this status (UTC).</param>
+/// <param name="Interval">Last grid interval fully processed, when known.</param>
+/// <param name="VirtualTime">Virtual time reached, when known.</param>
+/// <param name="Message">What went wrong (failed, interrupted), or a note.</param>
+public sealed record RunStatus(
+    RunState State,
+    string Scenario,
+    DateTimeOffset Created,
+    DateTimeOffset Updated,
+    long? Interval,
+    DateTimeOffset? VirtualTime,
+    string? Message);
+
+/// <summary>
+/// A run's output folder <c>&lt;out&gt;/&lt;yyyyMMddTHHmmssZ&gt;_&lt;name&gt;/</c> holding <c>scenario.conf</c> (the resolved scenario),
+/// <c>journal.db</c>, <c>summary.json</c>, <c>summary.md</c> and <c>status.json</c>. <c>status.json</c> says
+/// <c>running</c> from creation and <c>complete</c> only when <see cref="MarkComplete"/> is called at the very end.
+/// </summary>
+public sealed class RunFolder
+{
+    public const string ScenarioFileName = "scenario.conf";
+    public const string JournalFileName = "journal.db";
+    public const string StatusFileName = "status.json";
+    public const string SummaryJsonFileName = "summary.json";
+    public const string SummaryMarkdownFileName = "summary.md";
+
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private RunFolder(string path, string scenarioName, DateTimeOffset created)
+    {
+        Path = path;
+        ScenarioName = scenarioName;
+        Created = created;
+    }
+
+    /// <summary>Full path of the folder.</summary>
+    public string Path { get; }
+
+    public string ScenarioName { get; }
+
+    /// <summary>The <c>utcNow</c> given to <see cref="Create"/>.</summary>
+    public DateTimeOffset Created { get; }
+
+    public string ScenarioFile => System.IO.Path.Combine(Path, ScenarioFileName);
+
+    public string JournalFile => System.IO.Path.Combine(Path, JournalFileName);
+
+    public string StatusFile => System.IO.Path.Combine(Path, StatusFileName);
+
+    public string SummaryJsonFile => System.IO.Path.Combine(Path, SummaryJsonFileName);
+
+    public string SummaryMarkdownFile => System.IO.Path.Combine(Path, SummaryMarkdownFileName);
+
+    /// <summary>The folder name for a run started at <paramref name="utcNow"/>: <c>20260122T043800Z_bench-subnet</c>.</summary>
+    public static string FolderName(string scenarioName, DateTimeOffset utcNow) =>
+        utcNow.ToUniversalTime().ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture) + "_" + scenarioName;
+
+    /// <summary>
+    /// Creates <c>&lt;outDir or "runs"&gt;/&lt;yyyyMMddTHHmmssZ&gt;_&lt;name&gt;/</c> and writes <c>status.json</c> (running).
+    /// Collision-safe: when the name is taken (same second, or another process), <c>-2</c>, <c>-3</c>, … is appended;
+    /// the claim is the exclusive creation of <c>status.json</c>.
+    /// </summary>
+    public static RunFolder Create(string? outDir, string scenarioName, DateTimeOffset utcNow)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(scenarioName);
+        var parent = System.IO.Path.GetFullPath(string.IsNullOrEmpty(outDir) ? "runs" : outDir);
+        Directory.CreateDirectory(parent);
+        var baseName = FolderName(scenarioName, utcNow);
+        for (var attempt = 1; attempt < 10_000; attempt++)
+        {
+            var name = attempt == 1 ? baseName : baseName + "-" + attempt.ToString(CultureInfo.InvariantCulture);
+            var path = System.IO.Path.Combine(parent, name);
+            if (Directory.Exists(path) && Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                continue;
+            }
+
+            Directory.CreateDirectory(path);
+            var folder = new RunFolder(path, scenarioName, utcNow.ToUniversalTime());
+            var status = new RunStatus(RunState.Running, scenarioName, folder.Created, folder.Created, null, null, null);
+            try
+            {
+                using var stream = new FileStream(folder.StatusFile, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                stream.Write(Serialize(status));
+            }
+            catch (IOException) when (File.Exists(folder.StatusFile))
+            {
+                continue;
+            }
+
+            return folder;
+        }
+
+        throw new IOException($"could not create a run folder for '{scenarioName}' under {parent}");
+    }
+
+    /// <summary>Writes <c>scenario.conf</c>: the resolved scenario, every key explicit, loadable again with an equal result.</summary>
+    public void WriteScenario(Scenario scenario) =>
+        File.WriteAllText(ScenarioFile, ScenarioRenderer.ToHocon(scenario), new UTF8Encoding(false));
+
+    /// <summary>Status while the run is under way (optionally with progress).</summary>
+    public void MarkRunning(DateTimeOffset utcNow, long? interval = null, DateTimeOffset? virtualTime = null) =>
+        WriteStatus(new RunStatus(RunState.Running, ScenarioName, Created, utcNow.ToUniversalTime(), interval, virtualTime, null));
+
+    /// <summary>The last step of a successful run, after the journal is closed and the summaries are written.</summary>
+    public void MarkComplete(DateTimeOffset utcNow, long? interval = null, DateTimeOffset? virtualTime = null) =>
+        WriteStatus(new RunStatus(RunState.Complete, ScenarioName, Created, utcNow.ToUniversalTime(), interval, virtualTime, null));
+
+    /// <summary>The run failed; <paramref name="message"/> says why, interval/virtual time where.</summary>
+    public void MarkFailed(DateTimeOffset utcNow, string message, long? interval = null, DateTimeOffset? virtualTime = null) =>
+        WriteStatus(new RunStatus(RunState.Failed, ScenarioName, Created, utcNow.ToUniversalTime(), interval, virtualTime, message));
+
+    /// <summary>The run was stopped (Ctrl+C) at interval/virtual time.</summary>
+    public void MarkInterrupted(DateTimeOffset utcNow, long? interval = null, DateTimeOffset? virtualTime = null, string? message = null) =>
+        WriteStatus(new RunStatus(RunState.Interrupted, ScenarioName, Created, utcNow.ToUniversalTime(), interval, virtualTime, message));
+
+    /// <summary>Reads <c>status.json</c> of a run folder; null when there is none or it cannot be read.</summary>
+    public static RunStatus? ReadStatus(string folder)
+    {
+        var file = System.IO.Path.Combine(folder, StatusFileName);
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize<RunStatus>(File.ReadAllBytes(file), JsonOptions);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>True when the folder's <c>status.json</c> says complete.</summary>
+    public static bool IsComplete(string folder) => ReadStatus(folder)?.State == RunState.Complete;
+
+    private static byte[] Serialize(RunStatus status) => JsonSerializer.SerializeToUtf8Bytes(status, JsonOptions);
+
+    /// <summary>Write-then-rename, so a reader never sees half a status.</summary>
+    private void WriteStatus(RunStatus status)
+    {
+        var tmp = StatusFile + ".tmp";
+        File.WriteAllBytes(tmp, Serialize(status));
+        File.Move(tmp, StatusFile, overwrite: true);
+    }
+}
+
+/// <summary>A loaded scenario with its freshly created run folder (scenario.conf written, status running).</summary>
+public sealed record PreparedRun(Scenario Scenario, RunFolder Folder);
+
+/// <summary>The first step of <c>marketsim run</c>: validate, then (only if valid) create the run folder.</summary>
+public static class RunPreparation
+{
+    /// <summary>
+    /// Loads <paramref name="scenarioFile"/> strictly (<see cref="ScenarioLoader.Load"/>) and only when it is valid creates the run folder under
+    /// <paramref name="outDir"/> (or the scenario's <c>outputs.directory</c>) and writes <c>scenario.conf</c>.
+    /// A <see cref="ScenarioException"/> leaves no folder behind.
+    /// </summary>
+    public static PreparedRun Prepare(string scenarioFile, IReadOnlyList<string>? overrides, long? seed, string? outDir, DateTimeOffset utcNow)
+    {
+        var scenario = ScenarioLoader.Load(scenarioFile, overrides, seed);
+        var folder = RunFolder.Create(outDir ?? scenario.Outputs.Directory, scenario.Name, utcNow);
+        folder.WriteScenario(scenario);
+        return new PreparedRun(scenario, folder);
+    }
+}

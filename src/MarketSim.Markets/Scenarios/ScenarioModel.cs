@@ -1,0 +1,138 @@
+namespace MarketSim.Markets.Scenarios;
+
+/// <summary>A validated scenario: everything a run depends on. Two equal scenarios give byte-identical journals.</summary>
+/// <param name="Name">Scenario name (letters, digits, '.', '_', '-'); names the run folder.</param>
+/// <param name="Description">Free text.</param>
+/// <param name="Seed">Root seed of every random stream.</param>
+/// <param name="World">The event world.</param>
+/// <param name="Timeline">Interval grid and event schedule.</param>
+/// <param name="Miners">Miner groups in declaration order; miner ids are contiguous per group.</param>
+/// <param name="Validators">Validators, each with one rule preset.</param>
+/// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
+/// <param name="Outputs">Journal and summary settings.</param>
+/// <param name="Parallelism">Worker threads (<c>marketsim.parallelism</c>); never changes results.</param>
+public sealed record Scenario(
+    string Name,
+    string Description,
+    long Seed,
+    WorldSettings World,
+    TimelineSettings Timeline,
+    EquatableList<MinerGroup> Miners,
+    EquatableList<ValidatorSettings> Validators,
+    int ShardSize,
+    OutputSettings Outputs,
+    int Parallelism)
+{
+    /// <summary>Total number of miners over all groups.</summary>
+    public int MinerCount => Miners.Count == 0 ? 0 : Miners[^1].FirstMinerId + Miners[^1].Count;
+
+    /// <summary>Number of miner shards (the last may be smaller).</summary>
+    public int ShardCount => (MinerCount + ShardSize - 1) / ShardSize;
+
+    /// <summary>Predictions the run makes when every miner answers every open event in every scored interval.</summary>
+    public long ExpectedPredictions => (long)MinerCount * Timeline.Events * Timeline.ScoredIntervalsPerEvent;
+}
+
+/// <summary>The world that issues events. Only <c>parity</c> exists now (shared/spec/parity.md §2).</summary>
+/// <param name="Kind">World kind.</param>
+/// <param name="D">Number of input bits, 1…64.</param>
+/// <param name="K">Parity order |S|, 1…D.</param>
+/// <param name="Alpha">Signal strength in (0, 1].</param>
+/// <param name="ParitySet">Explicit S (K distinct coordinates in [0, D)), or null to draw S from the seed.</param>
+public sealed record WorldSettings(string Kind, int D, int K, double Alpha, EquatableList<int>? ParitySet);
+
+/// <summary>
+/// The interval grid (scoring.md §4) and the event schedule. Event i (0-based) is issued at
+/// <c>Epoch + IntervalLength · ⌊(i · 1 day / EventsPerDay) / IntervalLength⌋</c> (always on the grid),
+/// resolves at issue + <see cref="Lifetime"/>, and its cutoff is resolution − <see cref="CutoffBeforeResolution"/>.
+/// </summary>
+public sealed record TimelineSettings(
+    DateTimeOffset Epoch,
+    TimeSpan IntervalLength,
+    int Events,
+    int EventsPerDay,
+    TimeSpan Lifetime,
+    TimeSpan CutoffBeforeResolution)
+{
+    /// <summary>Open window of an event: issue → cutoff.</summary>
+    public TimeSpan OpenWindow => Lifetime - CutoffBeforeResolution;
+
+    /// <summary>Scored intervals per event, n = ⌊(lifetime − cutoff) / interval⌋ (the partial interval before the cutoff is never scored).</summary>
+    public int ScoredIntervalsPerEvent => (int)(OpenWindow.Ticks / IntervalLength.Ticks);
+
+    /// <summary>Issue time of event <paramref name="eventIndex"/> (on the grid).</summary>
+    public DateTimeOffset IssueTime(long eventIndex)
+    {
+        var offset = eventIndex * TimeSpan.TicksPerDay / EventsPerDay;
+        return Epoch + TimeSpan.FromTicks(offset / IntervalLength.Ticks * IntervalLength.Ticks);
+    }
+
+    /// <summary>Cutoff of event <paramref name="eventIndex"/>: answers after it are not taken.</summary>
+    public DateTimeOffset CutoffTime(long eventIndex) => ResolutionTime(eventIndex) - CutoffBeforeResolution;
+
+    /// <summary>Resolution time of event <paramref name="eventIndex"/>.</summary>
+    public DateTimeOffset ResolutionTime(long eventIndex) => IssueTime(eventIndex) + Lifetime;
+
+    /// <summary>The grid interval index (since the epoch) that contains <paramref name="t"/>.</summary>
+    public long IntervalIndex(DateTimeOffset t)
+    {
+        var ticks = (t - Epoch).Ticks;
+        var q = ticks / IntervalLength.Ticks;
+        return ticks < 0 && ticks % IntervalLength.Ticks != 0 ? q - 1 : q;
+    }
+
+    /// <summary>When the last event resolves: the end of the run in virtual time.</summary>
+    public DateTimeOffset End => ResolutionTime(Events - 1);
+}
+
+/// <summary>One group of identical miners (shared/spec/parity.md §3).</summary>
+/// <param name="Kind">oracle | constant | ar-depth | random-chains | diffusion.</param>
+/// <param name="Name">Group name (default: the spec's output name, e.g. <c>diff_analytic_rho=0.95</c>).</param>
+/// <param name="Count">Miners in the group (≥ 1).</param>
+/// <param name="FirstMinerId">Id of the first miner; the group holds ids FirstMinerId … FirstMinerId + Count − 1.</param>
+/// <param name="Value">constant: the forecast in [0, 1].</param>
+/// <param name="Depth">ar-depth, random-chains: L in [0, d].</param>
+/// <param name="Chains">random-chains: K ≥ 1.</param>
+/// <param name="Rho">diffusion: ρ in [0, 1].</param>
+public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho);
+
+/// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>
+/// <param name="Name">Unique name; the journal persistence id is <c>validator-{Name}</c>.</param>
+/// <param name="Rule">Rule preset (scoring.md §3).</param>
+/// <param name="IntervalWeights">rema-exp | rema-first2 | power2 (legacy and peer presets).</param>
+/// <param name="Imputation">worst-clip | third-toward-worst (peer presets).</param>
+/// <param name="MovingAverage">fixed-window | class-balanced with window N (peer presets).</param>
+/// <param name="K">Legacy normalisation exponent K (legacy presets).</param>
+/// <param name="Offset">Legacy offset subtracted before exp (legacy presets).</param>
+public sealed record ValidatorSettings(
+    string Name,
+    string Rule,
+    string? IntervalWeights,
+    string? Imputation,
+    MovingAverageSettings? MovingAverage,
+    double? K,
+    double? Offset)
+{
+    /// <summary>The preset's family.</summary>
+    public RuleFamily Family => ScenarioVocabulary.FamilyOf(Rule);
+}
+
+/// <summary>Moving average across events: kind and N = number of previous events in the window.</summary>
+public sealed record MovingAverageSettings(string Kind, int Window);
+
+/// <summary>Where and how the run persists.</summary>
+/// <param name="Directory">Parent of run folders (default <c>runs</c>; <c>--out</c> replaces it).</param>
+/// <param name="Journal">Journal back end (<c>sqlite</c>).</param>
+/// <param name="FlushEvents">Journal flush threshold: pending events.</param>
+/// <param name="FlushBytes">Journal flush threshold: pending payload bytes.</param>
+/// <param name="RecordPredictions">Persist <c>PredictionBatch</c> events (off: scores only).</param>
+/// <param name="SummaryJson">Write summary.json.</param>
+/// <param name="SummaryMarkdown">Write summary.md.</param>
+public sealed record OutputSettings(
+    string Directory,
+    string Journal,
+    int FlushEvents,
+    long FlushBytes,
+    bool RecordPredictions,
+    bool SummaryJson,
+    bool SummaryMarkdown);
