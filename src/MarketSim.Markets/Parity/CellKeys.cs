@@ -32,17 +32,6 @@ internal static class CellKeys
         return result;
     }
 
-    public static ulong Mask(IEnumerable<int> coordinates)
-    {
-        ulong m = 0;
-        foreach (var c in coordinates)
-        {
-            m |= 1UL << c;
-        }
-
-        return m;
-    }
-
     public static int[] Coordinates(ulong mask)
     {
         var result = new int[BitOperations.PopCount(mask)];
@@ -54,38 +43,5 @@ internal static class CellKeys
         }
 
         return result;
-    }
-
-    /// <summary>max over cells of |mean value in the cell| (empty cells count 0) and the first argmax key.</summary>
-    public static (double Worst, int ArgmaxKey) WorstCell(ReadOnlySpan<ulong> bits, ReadOnlySpan<double> values, ulong mask)
-    {
-        var cells = 1 << BitOperations.PopCount(mask);
-        var sums = new double[cells];
-        var counts = new int[cells];
-        for (var r = 0; r < bits.Length; r++)
-        {
-            var key = (int)Gather(bits[r], mask);
-            sums[key] += values[r];
-            counts[key]++;
-        }
-
-        var worst = 0.0;
-        var arg = 0;
-        for (var a = 0; a < cells; a++)
-        {
-            if (counts[a] == 0)
-            {
-                continue;
-            }
-
-            var v = Math.Abs(sums[a] / counts[a]);
-            if (v > worst)
-            {
-                worst = v;
-                arg = a;
-            }
-        }
-
-        return (worst, arg);
     }
 }

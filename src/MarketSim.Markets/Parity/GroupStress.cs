@@ -1,4 +1,3 @@
-using System.Numerics;
 using MarketSim.Scoring.Metrics;
 
 namespace MarketSim.Markets.Parity;
@@ -265,6 +264,4 @@ public static class GroupStress
 
         return result;
     }
-
-    internal static int PopCount(ulong m) => BitOperations.PopCount(m);
 }
