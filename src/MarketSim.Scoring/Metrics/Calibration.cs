@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -59,10 +60,12 @@ public static class Calibration
             return double.NaN;
         }
 
+        Span<double> buf = stackalloc double[Chunk];
         double s = 0;
-        for (int i = 0; i < q.Length; i++)
+        for (int start = 0; start < q.Length; start += Chunk)
         {
-            s += LogLossTerm(q[i], y[i]);
+            int len = Math.Min(Chunk, q.Length - start);
+            s += LogLossSum(q.Slice(start, len), y.Slice(start, len), buf[..len]);
         }
 
         return s / q.Length;
@@ -72,35 +75,7 @@ public static class Calibration
     public static double Sce(ReadOnlySpan<double> q, ReadOnlySpan<double> f)
     {
         SameLength(q.Length, f.Length, nameof(f));
-        if (q.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        double s = 0;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && q.Length >= Vector<double>.Count)
-        {
-            var acc = Vector<double>.Zero;
-            var qv = MemoryMarshal.Cast<double, Vector<double>>(q);
-            var fv = MemoryMarshal.Cast<double, Vector<double>>(f);
-            for (int k = 0; k < qv.Length; k++)
-            {
-                var d = qv[k] - fv[k];
-                acc += d * d;
-            }
-
-            s = Vector.Sum(acc);
-            i = qv.Length * Vector<double>.Count;
-        }
-
-        for (; i < q.Length; i++)
-        {
-            double d = q[i] - f[i];
-            s += d * d;
-        }
-
-        return s / q.Length;
+        return q.Length == 0 ? double.NaN : SumSquaredDiff(q, f) / q.Length;
     }
 
     /// <summary>Σ_b (n_b/n)·|ȳ_b − q̄_b| over non-empty equal-width right-closed bins.</summary>
@@ -143,38 +118,7 @@ public static class Calibration
     public static double ArbProfit(ReadOnlySpan<double> q, ReadOnlySpan<double> f, double budget = 1.0, double cost = 0.0)
     {
         SameLength(q.Length, f.Length, nameof(f));
-        if (q.Length == 0)
-        {
-            return double.NaN;
-        }
-
-        double s = 0;
-        int i = 0;
-        if (Vector.IsHardwareAccelerated && q.Length >= Vector<double>.Count)
-        {
-            var acc = Vector<double>.Zero;
-            var c = new Vector<double>(cost);
-            var qv = MemoryMarshal.Cast<double, Vector<double>>(q);
-            var fv = MemoryMarshal.Cast<double, Vector<double>>(f);
-            for (int k = 0; k < qv.Length; k++)
-            {
-                acc += Vector.Max(Vector.Abs(fv[k] - qv[k]) - c, Vector<double>.Zero);
-            }
-
-            s = Vector.Sum(acc);
-            i = qv.Length * Vector<double>.Count;
-        }
-
-        for (; i < q.Length; i++)
-        {
-            double e = Math.Abs(f[i] - q[i]) - cost;
-            if (e > 0)
-            {
-                s += e;
-            }
-        }
-
-        return budget * (s / q.Length);
+        return q.Length == 0 ? double.NaN : budget * (SumPositiveGap(q, f, cost) / q.Length);
     }
 
     /// <summary>
@@ -201,26 +145,30 @@ public static class Calibration
         acc.Clear();
         double invB = 1.0 / bins;
         double brier = 0, logLoss = 0, sce = 0, arb = 0;
-        for (int i = 0; i < n; i++)
+        Span<double> buf = stackalloc double[Chunk];
+        for (int start = 0; start < n; start += Chunk)
         {
-            double qi = q[i];
-            byte yi = y[i];
-            double d = qi - yi;
-            brier += d * d;
-            logLoss += LogLossTerm(qi, yi);
-            int o = 3 * BinIndexCore(qi, bins, invB);
-            acc[o] += 1;
-            acc[o + 1] += qi;
-            acc[o + 2] += yi;
+            int len = Math.Min(Chunk, n - start);
+            var qc = q.Slice(start, len);
+            var yc = y.Slice(start, len);
+            logLoss += LogLossSum(qc, yc, buf[..len]);
             if (hasTruth)
             {
-                double g = qi - f[i];
-                sce += g * g;
-                double e = Math.Abs(g) - cost;
-                if (e > 0)
-                {
-                    arb += e;
-                }
+                var fc = f.Slice(start, len);
+                sce += SumSquaredDiff(qc, fc);
+                arb += SumPositiveGap(qc, fc, cost);
+            }
+
+            for (int i = 0; i < len; i++)
+            {
+                double qi = qc[i];
+                byte yi = yc[i];
+                double d = qi - yi;
+                brier += d * d;
+                int o = 3 * BinIndexCore(qi, bins, invB);
+                acc[o] += 1;
+                acc[o + 1] += qi;
+                acc[o + 2] += yi;
             }
         }
 
@@ -232,6 +180,90 @@ public static class Calibration
             EceFromBins(acc, bins, n),
             hasTruth ? budget * (arb / n) : double.NaN,
             n);
+    }
+
+    private const int Chunk = 256;
+
+    private static double SumSquaredDiff(ReadOnlySpan<double> q, ReadOnlySpan<double> f)
+    {
+        double s = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && q.Length >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            var qv = MemoryMarshal.Cast<double, Vector<double>>(q);
+            var fv = MemoryMarshal.Cast<double, Vector<double>>(f);
+            for (int k = 0; k < qv.Length; k++)
+            {
+                var d = qv[k] - fv[k];
+                acc += d * d;
+            }
+
+            s = Vector.Sum(acc);
+            i = qv.Length * Vector<double>.Count;
+        }
+
+        for (; i < q.Length; i++)
+        {
+            double d = q[i] - f[i];
+            s += d * d;
+        }
+
+        return s;
+    }
+
+    private static double SumPositiveGap(ReadOnlySpan<double> q, ReadOnlySpan<double> f, double cost)
+    {
+        double s = 0;
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && q.Length >= Vector<double>.Count)
+        {
+            var acc = Vector<double>.Zero;
+            var c = new Vector<double>(cost);
+            var qv = MemoryMarshal.Cast<double, Vector<double>>(q);
+            var fv = MemoryMarshal.Cast<double, Vector<double>>(f);
+            for (int k = 0; k < qv.Length; k++)
+            {
+                acc += Vector.Max(Vector.Abs(fv[k] - qv[k]) - c, Vector<double>.Zero);
+            }
+
+            s = Vector.Sum(acc);
+            i = qv.Length * Vector<double>.Count;
+        }
+
+        for (; i < q.Length; i++)
+        {
+            double e = Math.Abs(f[i] - q[i]) - cost;
+            if (e > 0)
+            {
+                s += e;
+            }
+        }
+
+        return s;
+    }
+
+    // Σ −ln(probability given to the outcome) over one chunk: clip, then one vectorised Log.
+    private static double LogLossSum(ReadOnlySpan<double> q, ReadOnlySpan<byte> y, Span<double> buf)
+    {
+        double extra = 0;
+        for (int i = 0; i < q.Length; i++)
+        {
+            double c = Math.Clamp(q[i], LogLossClip, 1 - LogLossClip);
+            byte yi = y[i];
+            if (yi <= 1)
+            {
+                buf[i] = yi == 1 ? c : 1 - c;
+            }
+            else
+            {
+                buf[i] = 1;
+                extra += LogLossTerm(q[i], yi);
+            }
+        }
+
+        TensorPrimitives.Log(buf, buf);
+        return extra - TensorPrimitives.Sum(buf);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
