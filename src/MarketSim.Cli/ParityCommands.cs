@@ -129,7 +129,10 @@ public static class ParityCommands
                 Bins = parse.GetValue(bins),
                 Cost = parse.GetValue(cost),
             };
-            var showProgress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
+            // Progress only for long scans (over ~2e9 row visits) and only on a terminal.
+            var subsets = Math.Min(ParityClosedForms.Binomial(options.D, options.K), options.MaxJ ?? double.MaxValue);
+            var rowsScanned = options.Exact ? Math.Pow(2, Math.Min(options.D, 62)) : options.N;
+            var showProgress = ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected && subsets * rowsScanned > 2e9;
             var lastPercent = -1L;
             var progressLock = new object();
             Action<long, long>? progress = showProgress

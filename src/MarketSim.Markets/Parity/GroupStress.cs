@@ -137,7 +137,7 @@ public static class GroupStress
             () => new int[2 << o.K],
             (index, _, counts) =>
             {
-                (worst[index], argmax[index]) = Scan(words, masks[index] | signBit, o.K, theory, counts);
+                (worst[index], argmax[index]) = Scan(words, masks[index] | signBit, o.K, theory, counts, CellKeys.HardwareGather);
                 if (progress is not null && Interlocked.Increment(ref done) % chunk == 0)
                 {
                     progress(Interlocked.Read(ref done), masks.Length);
@@ -149,7 +149,7 @@ public static class GroupStress
         progress?.Invoke(masks.Length, masks.Length);
 
         var sMask = world.SMask;
-        var (sWorst, sArg) = Scan(words, sMask | signBit, o.K, theory, new int[2 << o.K]);
+        var (sWorst, sArg) = Scan(words, sMask | signBit, o.K, theory, new int[2 << o.K], CellKeys.HardwareGather);
         var subsetS = new SubsetStat(world.S, sWorst, sArg);
 
         var order = Enumerable.Range(0, masks.Length)
@@ -174,10 +174,10 @@ public static class GroupStress
     /// Worst cell of r = c·χ_S for one J: counts[(key) + 2^k·[χ = −1]]; a cell's mean is
     /// c·(plus − minus)/(plus + minus), computed as c times the exact ratio so J = S gives c exactly.
     /// </summary>
-    private static (double Worst, int Argmax) Scan(ulong[] words, ulong mask, int k, double c, int[] counts)
+    internal static (double Worst, int Argmax) Scan(ulong[] words, ulong mask, int k, double c, int[] counts, bool hardware)
     {
         Array.Clear(counts);
-        if (CellKeys.HardwareGather)
+        if (hardware && CellKeys.HardwareGather)
         {
             foreach (var w in words)
             {

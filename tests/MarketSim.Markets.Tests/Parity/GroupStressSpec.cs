@@ -98,6 +98,21 @@ public sealed class GroupStressSpec
     }
 
     [Fact]
+    public void The_portable_scan_matches_the_hardware_scan()
+    {
+        var world = new ParityWorld(10, 5, 0.8, 3);
+        var rows = world.Generate(0, 4_000);
+        var words = rows.Bits!.Select((b, r) => b | (rows.Chi[r] < 0 ? 1UL << 10 : 0)).ToArray();
+        var counts = new int[64];
+        foreach (var mask in GroupStress.Combinations(10, 5, 252).Append(world.SMask))
+        {
+            Assert.Equal(
+                GroupStress.Scan(words, mask | (1UL << 10), 5, 0.1, counts, hardware: true),
+                GroupStress.Scan(words, mask | (1UL << 10), 5, 0.1, counts, hardware: false));
+        }
+    }
+
+    [Fact]
     public void Combinations_come_in_lexicographic_order()
     {
         var masks = GroupStress.Combinations(5, 3, 10);
