@@ -186,6 +186,43 @@ public sealed class MetagraphAggregator
         }
     }
 
+    /// <summary>Lookback of the community prediction.</summary>
+    public static readonly TimeSpan CommunityLookback = TimeSpan.FromDays(2);
+
+    /// <summary>
+    /// Optional validator output (§8): the mean of the current-interval predictions of the top <paramref name="top"/>
+    /// miners by latest metagraph score (from the last 2 days), weighted by those scores. Miners with a NaN
+    /// prediction or a zero score are skipped; NaN when nobody qualifies.
+    /// </summary>
+    public double CommunityPrediction(ReadOnlySpan<int> miners, ReadOnlySpan<double> predictions, DateTimeOffset now, int top = 10)
+    {
+        if (predictions.Length != miners.Length)
+        {
+            throw new ArgumentException("one prediction per miner", nameof(predictions));
+        }
+
+        var ranked = new List<(double Score, int Index)>();
+        for (int i = 0; i < miners.Length; i++)
+        {
+            int id = miners[i];
+            if (id >= 0 && id < _hasLatest.Length && _hasLatest[id] && now - _latestAt[id] <= CommunityLookback
+                && _latest[id] > 0 && !double.IsNaN(predictions[i]))
+            {
+                ranked.Add((_latest[id], i));
+            }
+        }
+
+        ranked.Sort((a, b) => b.Score != a.Score ? b.Score.CompareTo(a.Score) : a.Index.CompareTo(b.Index));
+        double num = 0, den = 0;
+        for (int r = 0; r < Math.Min(top, ranked.Count); r++)
+        {
+            num += ranked[r].Score * predictions[ranked[r].Index];
+            den += ranked[r].Score;
+        }
+
+        return den > 0 ? num / den : double.NaN;
+    }
+
     /// <summary>Weight-setting version key 1000·major + 10·minor + patch (1.5.5 → 1055).</summary>
     public static int VersionKey(int major, int minor, int patch) => (1000 * major) + (10 * minor) + patch;
 

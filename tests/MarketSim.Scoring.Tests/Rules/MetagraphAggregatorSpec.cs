@@ -95,3 +95,62 @@ public class MetagraphAggregatorSpec
         Assert.Equal(1e-8 / 1e-7, r[1], 1e-12);
     }
 }
+
+public class ValidatorPipelineSpec
+{
+    [Fact]
+    public void Submissions_timed_on_the_grid_and_accumulated_reproduce_the_TV2_event_scores()
+    {
+        var grid = IntervalGrid.Default;
+        var registered = new DateTimeOffset(2025, 7, 1, 1, 30, 0, TimeSpan.Zero); // A, inside an interval
+        long a = grid.Minutes(registered);
+        long end = grid.Minutes(registered.AddHours(16).AddMinutes(5)); // 4 full intervals + a partial one
+        int n = grid.IntervalCount(a, end);
+        Assert.Equal(4, n);
+        var acc = new IntervalAccumulator(3, n);
+        var rows = Fixtures.Event1;
+        for (int m = 0; m < 3; m++)
+        {
+            for (int k = 0; k < n; k++)
+            {
+                double v = rows[m][k];
+                if (double.IsNaN(v))
+                {
+                    continue;
+                }
+
+                // two answers averaging to v, at two times inside interval k
+                foreach (var (p, offset) in new[] { (Math.Max(v - 0.1, 0), 10), (Math.Min(v + 0.1, 1), 200) })
+                {
+                    long minute = grid.IntervalStart(a, k) + offset;
+                    int idx = (int)grid.IntervalIndex(a, minute);
+                    Assert.Equal(SubmissionRejection.None, acc.Add(m, idx, v is 0 or 1 ? v : p));
+                }
+            }
+        }
+
+        // an answer in the partial interval is not scored; a bad one is rejected
+        Assert.False(grid.IsScored(a, end, grid.IntervalStart(a, n) + 1));
+        Assert.Equal(SubmissionRejection.Infinite, acc.Add(0, 0, double.PositiveInfinity));
+
+        var e = EventMatrix.FromGrid(grid, acc.Means, 3, [0, 0, 0], a, end);
+        var score = new double[3];
+        var pred = new double[3];
+        Assert.Equal(EventStatus.Scored, PeerScoring.ScoreEvent(e, true, Imputation.ThirdTowardWorst, IntervalWeighting.Power2, score, pred));
+        Fixtures.Close([0.592867, 0.159231, -0.752098], score);
+    }
+
+    [Fact]
+    public void The_community_prediction_weights_the_top_miners_by_metagraph_score()
+    {
+        var t = new DateTimeOffset(2025, 7, 20, 0, 0, 0, TimeSpan.Zero);
+        var agg = new MetagraphAggregator(MovingAverageKind.ClassBalanced, 149);
+        var l = new double[3];
+        var r = new double[3];
+        agg.ProcessEvent(true, [0, 1, 2], [0.6, 0.2, -0.1], t, l, r);
+        double expected = ((r[0] * 0.7) + (r[1] * 0.4)) / (r[0] + r[1]);
+        Assert.Equal(expected, agg.CommunityPrediction([0, 1, 2], [0.7, 0.4, 0.9], t.AddHours(1)), 1e-12);
+        Assert.Equal(0.7, agg.CommunityPrediction([0, 1, 2], [0.7, 0.4, 0.9], t.AddHours(1), top: 1), 1e-12);
+        Assert.True(double.IsNaN(agg.CommunityPrediction([0, 1, 2], [0.7, 0.4, 0.9], t.AddDays(3))));
+    }
+}
