@@ -151,3 +151,28 @@ public class RulePresetSpec
         Assert.Contains("clip", ex2.Message);
     }
 }
+
+public class EventScorerSpec
+{
+    [Fact]
+    public void The_default_preset_scores_TV2_event_one_and_legacy_v2_normalises_TV1()
+    {
+        var e = new EventMatrix(Fixtures.Matrix(Fixtures.Event1), 3, 4, [0, 0, 0], Fixtures.Start, Fixtures.Start + 5);
+        var s = new double[3];
+        var p = new double[3];
+        var peer = new EventScorer(RulePreset.Default);
+        Assert.Equal(EventStatus.Scored, peer.Score(e, true, s, p));
+        Fixtures.Close([0.592867, 0.159231, -0.752098], s);
+        Assert.Equal(MovingAverageKind.ClassBalanced, peer.CreateAggregator().Kind);
+
+        var n = new double[3];
+        new EventScorer(RulePreset.Parse("brier-legacy-v2")).Score(e, true, s, p, n);
+        Fixtures.Close([0.887919, 0.620720, 0.470150], s);
+        Fixtures.Close([0.721123, 0.189580, 0.089297], n);
+        var v1 = new EventScorer(RulePreset.Parse("brier-legacy-v1"));
+        v1.Score(e, true, s, p, n);
+        Fixtures.Close([0.999666, 0.000330, 0.000004], n);
+        Assert.Equal(DailyMixForm.V1, v1.CreateDailyMix(3, DateTimeOffset.UnixEpoch).Form);
+        Assert.Throws<ArgumentException>(() => new EventScorer(RulePreset.Parse("shared-quadratic")));
+    }
+}
