@@ -10,6 +10,7 @@ namespace MarketSim.Benchmarks;
 /// prediction (cell): predictions/s = 1e9 / (ns per operation).
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ScoringBenchmarks
 {
     public const int Miners = 256;
