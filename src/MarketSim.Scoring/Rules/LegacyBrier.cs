@@ -23,7 +23,11 @@ public static class LegacyBrier
     /// interval k → 0.5; else no answer → 1 − o; else the mean clipped to [0, 1]. A miner with r_m &lt; A and no answer
     /// at all scores 0 with prediction −999; n ≤ 0 or Σw &lt; 0.01 → every miner 0.
     /// </summary>
-    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction)
+    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction) =>
+        ScoreEvent(e, outcome, weighting, eventScore, prediction, default);
+
+    /// <summary>As above; <paramref name="cellScores"/>, when not empty, receives every cell's S (interval-major, M·n).</summary>
+    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> cellScores)
     {
         int miners = e.Miners;
         int n = e.Intervals;
@@ -37,6 +41,11 @@ public static class LegacyBrier
             eventScore.Clear();
             prediction.Fill(NoPrediction);
             return;
+        }
+
+        if (!cellScores.IsEmpty && cellScores.Length != miners * n)
+        {
+            throw new ArgumentException($"cellScores needs miners·intervals = {miners * n} entries", nameof(cellScores));
         }
 
         Span<double> w = n <= 512 ? stackalloc double[n] : new double[n];
@@ -72,7 +81,13 @@ public static class LegacyBrier
                 }
 
                 double d = p - o;
-                s += w[k] * (1.0 - (d * d));
+                double sk = 1.0 - (d * d);
+                if (!cellScores.IsEmpty)
+                {
+                    cellScores[(k * miners) + m] = sk;
+                }
+
+                s += w[k] * sk;
                 pr += w[k] * p;
             }
 

@@ -38,6 +38,7 @@ public class GridSpec
     public void Power2_and_rema_first2_weights_follow_their_formulas()
     {
         Fixtures.Close([1, 8.0 / 9, 5.0 / 9, 0], IntervalWeights.Compute(IntervalWeighting.Power2, 4), 1e-15);
+        Assert.Equal(2.444444, IntervalWeights.Fill(IntervalWeighting.Power2, new double[4]), 1e-6);
         Fixtures.Close([1, 0.75, 0], IntervalWeights.Compute(IntervalWeighting.Power2, 3), 1e-15);
         Fixtures.Close([1], IntervalWeights.Compute(IntervalWeighting.Power2, 1), 1e-15);
         Fixtures.Close([1, 1, 0.367879, 0.049787], IntervalWeights.Compute(IntervalWeighting.RemaFirst2, 4));

@@ -32,6 +32,24 @@ public class LegacyBrierSpec
     }
 
     [Fact]
+    public void TV1_per_interval_S_values_match_every_row()
+    {
+        var cells = new double[12];
+        var e = new EventMatrix(Matrix(Event1), 3, 4, RegisteredBefore(3), Start, Start + 5);
+        LegacyBrier.ScoreEvent(e, true, IntervalWeighting.RemaExp, new double[3], new double[3], cells);
+        Close([0.84, 0.91, 0.96, 1.00], Row(cells, 3, 0), 1e-12);
+        Close([0.75, 0.75, 0, 0.75], Row(cells, 3, 1), 1e-12);
+        Close([0.51, 0.36, 0.64, 0], Row(cells, 3, 2), 1e-12);
+
+        var cells2 = new double[9];
+        var e2 = new EventMatrix(Matrix(Event2), 3, 3, RegisteredBefore(3), Start, Start + 5);
+        LegacyBrier.ScoreEvent(e2, false, IntervalWeighting.RemaExp, new double[3], new double[3], cells2);
+        Close([0.96, 0.99, 0.99], Row(cells2, 3, 0), 1e-12);
+        Close([0.75, 0.75, 0.75], Row(cells2, 3, 1), 1e-12);
+        Close([0.64, 0.51, 0.19], Row(cells2, 3, 2), 1e-12);
+    }
+
+    [Fact]
     public void TV1_per_interval_S_values_follow_the_missing_and_clip_rules()
     {
         Assert.Equal(0.84, LegacyBrier.Quadratic(0.6, true), 1e-12);

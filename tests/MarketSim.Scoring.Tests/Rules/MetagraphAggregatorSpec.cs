@@ -52,6 +52,7 @@ public class MetagraphAggregatorSpec
         agg.ProcessEvent(false, Abc, S2, T0.AddHours(1), l, r);
         Close([0.008577, 0.000481, -0.009059], l);
         Close([0.996860, 0.003140, 0], r);
+        Close([0.643284, 0.036104, -0.679388], S1.Zip(S2, (x, y) => (x + y) / 2).ToArray());
         double a = 0.643284 * 0.643284, b = 0.036104 * 0.036104;
         Close([a / (a + b), b / (a + b), 0], r);
     }
