@@ -84,6 +84,7 @@ public static class CliApp
             "MarketSim: an actor-model simulation of forecasting markets.\n" +
             "Example: marketsim config show hocon/embedded.conf");
         root.Subcommands.Add(ConfigCommands.Build(stdout));
+        root.Subcommands.Add(RunCommand.Build(stdout, stderr));
         ParityCommands.AddTo(root, stdout, stderr);
         foreach (var option in root.Options)
         {

@@ -1,0 +1,104 @@
+using MarketSim.Actors;
+using MarketSim.Markets.Journal;
+using MarketSim.Markets.Parity;
+using MarketSim.Markets.Scenarios;
+
+namespace MarketSim.Markets.Run;
+
+/// <summary>
+/// A shard of miners: contiguous miner ids, each a pure function of (its group's parameters, the world's seed, the event)
+/// via <see cref="ParityForecaster"/>. Every parity forecaster depends on z only through χ_S(z), so each miner's answer
+/// table (χ = +1, χ = −1) is computed once; an interval's batch is then a columnar fill, miner-major.
+/// </summary>
+public sealed class MinerShard
+{
+    private readonly double[] _qPlus;
+    private readonly double[] _qMinus;
+
+    public MinerShard(int shard, int firstMiner, int count, IReadOnlyList<MinerGroup> groups, ParityWorld world)
+    {
+        Shard = shard;
+        MinerIds = new int[count];
+        _qPlus = new double[count];
+        _qMinus = new double[count];
+        var zPlus = new sbyte[world.D];
+        Array.Fill(zPlus, (sbyte)1);
+        var zMinus = (sbyte[])zPlus.Clone();
+        zMinus[world.S[0]] = -1;
+        for (var m = 0; m < count; m++)
+        {
+            var id = firstMiner + m;
+            MinerIds[m] = id;
+            var group = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
+            var f = CreateForecaster(group);
+            _qPlus[m] = f.Forecast(world, zPlus);
+            _qMinus[m] = f.Forecast(world, zMinus);
+        }
+    }
+
+    public int Shard { get; }
+
+    /// <summary>Miner ids, ascending.</summary>
+    public int[] MinerIds { get; }
+
+    /// <summary>The forecaster of a miner group (parity.md §3).</summary>
+    public static ParityForecaster CreateForecaster(MinerGroup group)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        return group.Kind switch
+        {
+            "oracle" => new OracleForecaster(),
+            "constant" => new ConstantForecaster(group.Value ?? 0.5),
+            "ar-depth" => new LQueryOracleForecaster(group.Depth ?? 0),
+            "random-chains" => new RandomizedChainsForecaster(group.Depth ?? 0, group.Chains ?? 1),
+            "diffusion" => new DiffusionAnalyticForecaster(group.Rho ?? 1.0),
+            _ => throw new NotSupportedException($"miner kind '{group.Kind}' is not supported"),
+        };
+    }
+
+    /// <summary>The shard's answers for one interval: miner-major matrix over the open events.</summary>
+    public PredictionBatch Answer(long interval, long[] eventIds, sbyte[] chi)
+    {
+        var e = eventIds.Length;
+        var p = new double[MinerIds.Length * e];
+        for (var m = 0; m < MinerIds.Length; m++)
+        {
+            var row = p.AsSpan(m * e, e);
+            double qp = _qPlus[m], qm = _qMinus[m];
+            for (var j = 0; j < e; j++)
+            {
+                row[j] = chi[j] > 0 ? qp : qm;
+            }
+        }
+
+        return new PredictionBatch(interval, Shard, eventIds, MinerIds, p);
+    }
+}
+
+/// <summary>
+/// The actor of one miner shard: on <see cref="IntervalOpened"/> it computes its batch (at most
+/// <c>marketsim.parallelism</c> shards compute at once, gated by <paramref name="gate"/>) and replies with one
+/// <see cref="ShardAnswered"/>.
+/// </summary>
+public sealed class MinerShardActor : ReceiveActor
+{
+    public MinerShardActor(MinerShard shard, SemaphoreSlim gate)
+    {
+        Receive<IntervalOpened>(m =>
+        {
+            gate.Wait();
+            try
+            {
+                Sender.Tell(new ShardAnswered(shard.Answer(m.Interval, m.EventIds, m.Chi)), Self);
+            }
+            catch (Exception e)
+            {
+                Sender.Tell(new StepFailed(JournalIds.Shard(shard.Shard), e), Self);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        });
+    }
+}

@@ -1,0 +1,117 @@
+using MarketSim.Actors;
+using MarketSim.Actors.Event;
+using MarketSim.Markets.Journal;
+using MarketSim.Markets.Scenarios;
+using MarketSim.Markets.Summary;
+
+namespace MarketSim.Markets.Run;
+
+/// <summary>Hooks of a run.</summary>
+/// <param name="Cancellation">Ctrl-C: the run stops after the current interval, flushes the journal and is marked interrupted.</param>
+/// <param name="Progress">Called after every interval (on the coordinator's thread).</param>
+/// <param name="Warning">Called for each rejected answer logged (first per miner and validator).</param>
+public sealed record RunOptions(CancellationToken Cancellation = default, Action<RunProgress>? Progress = null, Action<string>? Warning = null);
+
+/// <summary>The result of <see cref="ScenarioRunner.Run"/>.</summary>
+/// <param name="State">complete, interrupted or failed.</param>
+/// <param name="Folder">The run folder.</param>
+/// <param name="Summary">The summary read back from the journal (complete runs only).</param>
+/// <param name="Intervals">Intervals played.</param>
+/// <param name="Predictions">Predictions made.</param>
+/// <param name="LastInterval">Grid index of the last interval fully played.</param>
+/// <param name="VirtualTime">Virtual time reached.</param>
+/// <param name="Error">Why it failed.</param>
+public sealed record RunOutcome(RunState State, RunFolder Folder, RunSummary? Summary, long Intervals, long Predictions, long? LastInterval, DateTimeOffset? VirtualTime, Exception? Error);
+
+/// <summary>
+/// Plays a prepared scenario (<see cref="RunPreparation.Prepare"/>) end to end: an actor system on a virtual clock
+/// starting at the scenario's epoch, a <see cref="CoordinatorActor"/> with its miner shards and validators, the SQLite
+/// journal, then the summary computed by reading the journal back, and finally the status marker.
+/// </summary>
+public static class ScenarioRunner
+{
+    public static RunOutcome Run(PreparedRun run, RunOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        options ??= new RunOptions();
+        var scenario = run.Scenario;
+        var folder = run.Folder;
+        CoordinatorResult result;
+        try
+        {
+            // The journal's copy of the scenario must not depend on the worker count (it never changes results).
+            var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1 });
+            var writer = SqliteJournalWriter.Open(folder.JournalFile, new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes));
+            try
+            {
+                result = Play(scenario, writer, hocon, options);
+            }
+            finally
+            {
+                writer.Dispose();
+            }
+        }
+        catch (Exception e)
+        {
+            folder.MarkFailed(DateTimeOffset.UtcNow, e.Message);
+            return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
+        }
+
+        switch (result.State)
+        {
+            case RunState.Interrupted:
+                folder.MarkInterrupted(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime, "interrupted (Ctrl-C); the journal holds every interval up to this one");
+                return new RunOutcome(RunState.Interrupted, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
+            case RunState.Failed:
+                folder.MarkFailed(DateTimeOffset.UtcNow, result.Error?.Message ?? "failed", result.LastInterval, result.VirtualTime);
+                return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, result.Error);
+        }
+
+        RunSummary summary;
+        try
+        {
+            summary = SummaryBuilder.FromJournal(folder.JournalFile);
+            if (scenario.Outputs.SummaryJson)
+            {
+                File.WriteAllBytes(folder.SummaryJsonFile, SummaryWriter.ToJson(summary));
+            }
+
+            if (scenario.Outputs.SummaryMarkdown)
+            {
+                File.WriteAllText(folder.SummaryMarkdownFile, SummaryWriter.ToMarkdown(summary), new System.Text.UTF8Encoding(false));
+            }
+        }
+        catch (Exception e)
+        {
+            folder.MarkFailed(DateTimeOffset.UtcNow, "summary: " + e.Message, result.LastInterval, result.VirtualTime);
+            return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, e);
+        }
+
+        folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
+        return new RunOutcome(RunState.Complete, folder, summary, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
+    }
+
+    private static CoordinatorResult Play(Scenario scenario, SqliteJournalWriter writer, string hocon, RunOptions options)
+    {
+        var settings = ActorSystemSettings.Default with
+        {
+            SchedulerImplementation = "virtual",
+            VirtualStart = scenario.Timeline.Epoch,
+            StdoutLogLevel = LogLevel.ErrorLevel,
+            LogDeadLetters = 0,
+        };
+        var system = ActorSystem.Create("marketsim-run", settings);
+        try
+        {
+            var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+            var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion);
+            var coordinator = system.ActorOf(Props.Create(() => new CoordinatorActor(scenario, context)), "coordinator");
+            coordinator.Tell(StartRun.Instance, ActorRefs.Nobody);
+            return completion.Task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        }
+    }
+}

@@ -1,0 +1,311 @@
+using MarketSim.Actors;
+using MarketSim.Markets.Journal;
+using MarketSim.Markets.Scenarios;
+using MarketSim.Scoring.Rules;
+
+namespace MarketSim.Markets.Run;
+
+/// <summary>
+/// One validator's state (scoring.md §4–§8), independent of the actor around it so it can be tested alone:
+/// per open event a columnar <see cref="IntervalAccumulator"/> (running mean per miner and scored interval);
+/// at resolution the event is scored under the rule, folded into the moving average (peer: fixed-window or
+/// class-balanced with extremise; legacy: exp/softmax normalisation and daily-mix) and forgotten. Every miner is
+/// registered at the epoch (r_m = 0). Answers that are NaN mean "no answer" (the batch format); infinite or
+/// out-of-range answers are rejected and counted.
+/// </summary>
+public sealed class ValidatorState
+{
+    private readonly Dictionary<long, OpenEvent> _open = [];
+    private readonly Stack<IntervalAccumulator> _pool = new();
+    private readonly IntervalGrid _grid;
+    private readonly int _miners;
+    private readonly long[] _registered;
+    private readonly int[] _allMiners;
+    private readonly bool[] _rejectedOnce;
+    private readonly MetagraphAggregator? _aggregator;
+    private readonly DailyMix? _dailyMix;
+    private readonly double[] _score;
+    private readonly double[] _prediction;
+    private readonly double[] _normalised;
+    private double[] _scratch = [];
+
+    public ValidatorState(ValidatorSettings settings, int miners, TimelineSettings timeline)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(timeline);
+        Name = settings.Name;
+        Rule = ToRule(settings);
+        if (!Rule.IsPeer && !Rule.IsLegacy)
+        {
+            throw new NotSupportedException($"validator '{settings.Name}': rule '{settings.Rule}' is not supported by marketsim run yet (grid presets only: brier-legacy-v1/v2, peer-*)");
+        }
+
+        _miners = miners;
+        _grid = new IntervalGrid(timeline.Epoch, checked((int)(timeline.IntervalLength.Ticks / TimeSpan.TicksPerMinute)));
+        _registered = new long[miners];
+        _allMiners = Enumerable.Range(0, miners).ToArray();
+        _rejectedOnce = new bool[miners];
+        _score = new double[miners];
+        _prediction = new double[miners];
+        _normalised = new double[miners];
+        if (Rule.IsPeer)
+        {
+            _aggregator = new MetagraphAggregator(Rule.MovingAverage, Rule.WindowEvents);
+        }
+        else
+        {
+            _dailyMix = new DailyMix(Rule.Family == ScoreFamily.LegacyBrierV1 ? DailyMixForm.V1 : DailyMixForm.V2, miners, timeline.Epoch);
+        }
+    }
+
+    public string Name { get; }
+
+    public RuleSettings Rule { get; }
+
+    /// <summary>Events registered and not yet scored (the per-event state held).</summary>
+    public int OpenEvents => _open.Count;
+
+    /// <summary>Rejected answers so far.</summary>
+    public long Rejected { get; private set; }
+
+    /// <summary>The effective rule of a scenario validator: its preset with the scenario's component overrides.</summary>
+    public static RuleSettings ToRule(ValidatorSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var r = RulePreset.Parse(settings.Rule);
+        if (settings.IntervalWeights is { } w)
+        {
+            r = r with { IntervalWeights = IntervalWeights.Parse(w) };
+        }
+
+        if (settings.Imputation is { } i)
+        {
+            r = r with { Imputation = PeerScoring.ParseImputation(i) };
+        }
+
+        if (settings.MovingAverage is { } ma)
+        {
+            r = r with { MovingAverage = MetagraphAggregator.ParseKind(ma.Kind), WindowEvents = ma.Window };
+        }
+
+        if (settings.K is { } k)
+        {
+            r = r with { K = k };
+        }
+
+        if (settings.Offset is { } o)
+        {
+            r = r with { Offset = o };
+        }
+
+        return r;
+    }
+
+    /// <summary>Registers an event: A = its issue time at this validator; end = its cutoff.</summary>
+    public void Register(IssuedEvent e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        var a = _grid.Minutes(e.IssuedAt);
+        var end = _grid.Minutes(e.CutoffAt);
+        var n = Math.Max(0, _grid.IntervalCount(a, end));
+        var acc = _pool.Count > 0 ? _pool.Pop() : new IntervalAccumulator(_miners, n);
+        acc.Reset(_miners, n);
+        _open.Add(e.EventId, new OpenEvent(e, a, end, _grid.Align(a), n, acc));
+    }
+
+    /// <summary>Records one shard batch (answers of interval <see cref="PredictionBatch.Interval"/>); rejections are appended to <paramref name="firstRejections"/> the first time per miner.</summary>
+    public void Record(PredictionBatch batch, DateTimeOffset time, List<RejectedAnswer> firstRejections)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(firstRejections);
+        var minute = _grid.Minutes(time);
+        var events = batch.EventIds.Length;
+        for (var e = 0; e < events; e++)
+        {
+            if (!_open.TryGetValue(batch.EventIds[e], out var open))
+            {
+                continue;
+            }
+
+            var k = _grid.IntervalIndex(open.StartMinute, minute);
+            if (k < 0 || k >= open.Intervals || minute >= open.EndMinute)
+            {
+                continue; // before the grid, or the partial interval before the cutoff: stored in the journal, never scored
+            }
+
+            var acc = open.Accumulator;
+            var ki = (int)k;
+            var probs = batch.Probabilities;
+            for (var m = 0; m < batch.MinerIds.Length; m++)
+            {
+                var p = probs[(m * events) + e];
+                if (double.IsNaN(p))
+                {
+                    continue;
+                }
+
+                var why = acc.Add(batch.MinerIds[m], ki, p);
+                if (why != SubmissionRejection.None)
+                {
+                    Rejected++;
+                    var id = batch.MinerIds[m];
+                    if (!_rejectedOnce[id])
+                    {
+                        _rejectedOnce[id] = true;
+                        firstRejections.Add(new RejectedAnswer(Name, id, batch.EventIds[e], time, p, why.ToString()));
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Scores a resolved event, updates the moving average and weights, and forgets the event. Appends the journal events to <paramref name="output"/>.</summary>
+    public void Resolve(ResolvedEvent r, DateTimeOffset now, List<ScoreEvent> output)
+    {
+        ArgumentNullException.ThrowIfNull(r);
+        ArgumentNullException.ThrowIfNull(output);
+        if (!_open.Remove(r.EventId, out var open))
+        {
+            return;
+        }
+
+        var outcome = (byte)(r.Outcome ? 1 : 0);
+        var matrix = new EventMatrix(open.Accumulator.Means, _miners, open.Intervals, _registered, open.AlignedStartMinute, open.StartMinute, _grid.IntervalMinutes);
+        if (Rule.IsPeer)
+        {
+            var need = PeerScoring.ScratchLength(_miners, open.Intervals);
+            if (_scratch.Length < need)
+            {
+                _scratch = new double[need];
+            }
+
+            var status = PeerScoring.ScoreEvent(matrix, r.Outcome, Rule.Imputation, Rule.IntervalWeights, _score, _prediction, _scratch, default);
+            if (status != EventStatus.Scored)
+            {
+                output.Add(new EventScored(Name, r.EventId, outcome, 0, [], [], []));
+            }
+            else
+            {
+                var rows = 0;
+                foreach (var s in _score)
+                {
+                    rows += double.IsNaN(s) ? 0 : 1;
+                }
+
+                var ids = new int[rows];
+                var scores = new double[rows];
+                var preds = new double[rows];
+                for (int m = 0, j = 0; m < _miners; m++)
+                {
+                    if (!double.IsNaN(_score[m]))
+                    {
+                        ids[j] = m;
+                        scores[j] = _score[m];
+                        preds[j] = _prediction[m];
+                        j++;
+                    }
+                }
+
+                output.Add(new EventScored(Name, r.EventId, outcome, open.Intervals, ids, scores, preds));
+                var ma = new double[rows];
+                var meta = new double[rows];
+                _aggregator!.ProcessEvent(r.Outcome, ids, scores, now, ma, meta);
+                output.Add(new MovingAverageUpdated(Name, r.EventId, ids, ma));
+            }
+        }
+        else
+        {
+            LegacyBrier.ScoreEvent(matrix, r.Outcome, Rule.IntervalWeights, _score, _prediction);
+            if (Rule.Family == ScoreFamily.LegacyBrierV2)
+            {
+                LegacyBrier.NormaliseSoftmax(_score, Rule.K, _normalised);
+            }
+            else
+            {
+                LegacyBrier.NormaliseExpL1(_score, Rule.K, Rule.Offset, _normalised);
+            }
+
+            _dailyMix!.AdvanceTo(now);
+            _dailyMix.AddEvent(_normalised);
+            output.Add(new EventScored(Name, r.EventId, outcome, open.Intervals, [.. _allMiners], [.. _score], [.. _prediction]));
+            output.Add(new MovingAverageUpdated(Name, r.EventId, [.. _allMiners], _dailyMix.Effective.ToArray()));
+        }
+
+        _pool.Push(open.Accumulator);
+    }
+
+    /// <summary>The weights after the events scored up to <paramref name="now"/>; null when none can be set (all scores 0).</summary>
+    public WeightsUpdated? Weights(long lastEventId, DateTimeOffset now)
+    {
+        var w = new double[_miners];
+        if (_aggregator is not null)
+        {
+            try
+            {
+                _aggregator.Weights(_allMiners, now, w);
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+        else if (!_dailyMix!.TryWeights(w))
+        {
+            return null;
+        }
+
+        return new WeightsUpdated(Name, lastEventId, [.. _allMiners], w);
+    }
+
+    /// <summary>One interval: register new events, record every batch, score the resolved events, set weights once if anything was scored.</summary>
+    public List<ScoreEvent> Step(ValidatorStep step, List<RejectedAnswer> firstRejections)
+    {
+        ArgumentNullException.ThrowIfNull(step);
+        foreach (var e in step.Issued)
+        {
+            Register(e);
+        }
+
+        foreach (var b in step.Batches)
+        {
+            Record(b, step.Time, firstRejections);
+        }
+
+        var output = new List<ScoreEvent>();
+        foreach (var r in step.Resolved)
+        {
+            Resolve(r, step.Time, output);
+        }
+
+        if (step.Resolved.Count > 0 && Weights(step.Resolved[^1].EventId, step.Time) is { } w)
+        {
+            output.Add(w);
+        }
+
+        return output;
+    }
+
+    private sealed record OpenEvent(IssuedEvent Event, long StartMinute, long EndMinute, long AlignedStartMinute, int Intervals, IntervalAccumulator Accumulator);
+}
+
+/// <summary>The actor of one validator: one <see cref="ValidatorStep"/> in, one <see cref="ValidatorStepDone"/> out, per interval.</summary>
+public sealed class ValidatorActor : ReceiveActor
+{
+    public ValidatorActor(int index, ValidatorState state)
+    {
+        Receive<ValidatorStep>(m =>
+        {
+            try
+            {
+                var before = state.Rejected;
+                var rejections = new List<RejectedAnswer>();
+                var events = state.Step(m, rejections);
+                Sender.Tell(new ValidatorStepDone(index, events, rejections, state.Rejected - before), Self);
+            }
+            catch (Exception e)
+            {
+                Sender.Tell(new StepFailed(JournalIds.Validator(state.Name), e), Self);
+            }
+        });
+    }
+}
