@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using FsCheck;
+using FsCheck.Fluent;
 using MarketSim.Markets.Journal;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
@@ -158,6 +160,27 @@ public sealed class SqliteJournalSpec(ITestOutputHelper output) : IDisposable
         Assert.Equal(("shard-1", 2L), (e.PersistenceId, e.SequenceNr));
         Assert.Contains("shard-1#2", e.Message);
         Assert.Contains("PredictionBatch", e.Message);
+    }
+
+    [Fact]
+    public void Any_prediction_batch_comes_back_from_the_database_unchanged()
+    {
+        var gen =
+            from miners in Gen.Choose(0, 12)
+            from events in Gen.Choose(0, 12)
+            from interval in Gen.Choose(-5, 5000)
+            from p in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), miners * events)
+            select new PredictionBatch(interval, 1, [.. Enumerable.Range(0, events).Select(e => (long)e * 3)], [.. Enumerable.Range(7, miners)], p);
+        var n = 0;
+        Prop.ForAll(gen.ToArbitrary(), batch =>
+        {
+            var path = _dir.File($"prop-{n++}.db");
+            JournalTestData.Write(path, [("shard-1", batch, 5L)]);
+            using var reader = SqliteJournalReader.Open(path);
+            var back = (PredictionBatch)reader.AllEvents().Single().Event;
+            return back.Interval == batch.Interval && back.EventIds.SequenceEqual(batch.EventIds) && back.MinerIds.SequenceEqual(batch.MinerIds)
+                && JournalTestData.Bits(back.Probabilities).SequenceEqual(JournalTestData.Bits(batch.Probabilities));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(25));
     }
 
     [Fact]
