@@ -34,8 +34,8 @@ public sealed record CoordinatorContext(
 /// grid with a barrier per interval. Per interval k at time t = epoch + k·L:
 /// (1) issue the events due at t (EventIssued); (2) IntervalOpened(k, t, open events) to every miner shard and wait for
 /// one PredictionBatch per shard; (3) append the batches in shard order; (4) resolve the events due at t (EventResolved);
-/// (5) one ValidatorStep to every validator and wait for every ValidatorStepDone; (6) append the validators' score
-/// events in validator order; (7) report progress and go on to k + 1. Everything is combined in canonical order, so the
+/// (5) one ValidatorStep to every validator and wait for every ValidatorStepDone, then IntervalDone(k, t); (6) append the
+/// validators' score events in validator order; (7) report progress and go on to k + 1. Everything is combined in canonical order, so the
 /// journal does not depend on thread timing or the number of workers.
 /// </summary>
 public sealed class CoordinatorActor : ReceiveActor
@@ -82,6 +82,7 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<NextInterval>(_ => Guard(OpenInterval));
         Receive<ShardAnswered>(m => Guard(() => OnShard(m)));
         Receive<ValidatorStepDone>(m => Guard(() => OnValidator(m)));
+        Receive<IntervalDone>(m => Guard(() => OnIntervalDone(m)));
         Receive<StepFailed>(m => Finish(RunState.Failed, new InvalidOperationException($"{m.Who}: {m.Error.Message}", m.Error)));
     }
 
@@ -194,7 +195,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _pendingValidators = _validators.Count;
         if (_pendingValidators == 0)
         {
-            IntervalDone();
+            Self.Tell(new IntervalDone(_interval, _now), Self);
             return;
         }
 
@@ -210,12 +211,17 @@ public sealed class CoordinatorActor : ReceiveActor
         _acks[m.Validator] = m;
         if (--_pendingValidators == 0)
         {
-            IntervalDone();
+            Self.Tell(new IntervalDone(_interval, _now), Self);
         }
     }
 
-    private void IntervalDone()
+    private void OnIntervalDone(IntervalDone done)
     {
+        if (done.Interval != _interval)
+        {
+            throw new InvalidOperationException($"IntervalDone for {done.Interval} while playing {_interval}");
+        }
+
         foreach (var ack in _acks)
         {
             if (ack is null)

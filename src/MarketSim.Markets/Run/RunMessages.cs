@@ -41,6 +41,9 @@ public sealed record ValidatorStepDone(int Validator, IReadOnlyList<ScoreEvent> 
 /// <summary>A shard or validator failed while handling an interval.</summary>
 public sealed record StepFailed(string Who, Exception Error);
 
+/// <summary>Coordinator → itself: every shard answered and every validator acked interval <paramref name="Interval"/> (the barrier is passed).</summary>
+public sealed record IntervalDone(long Interval, DateTimeOffset Time);
+
 /// <summary>Starts the run (sent once by the runner).</summary>
 public sealed record StartRun
 {

@@ -116,6 +116,20 @@ public sealed class ScenarioRunSpec : IDisposable
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First.VirtualTime < p.Second.VirtualTime));
     }
 
+    [Theory]
+    [InlineData("parity-cliff-fog.conf", new string[0], 79_200L)]
+    [InlineData("groupstress.conf", new[] { "timeline.events=600" }, 4L * 600 * 6)]
+    [InlineData("bench-subnet.conf", new[] { "timeline.events=30" }, 256L * 30 * 42)]
+    public void Shipped_scenarios_run_to_completion_with_the_expected_number_of_predictions(string scenario, string[] overrides, long predictions)
+    {
+        var outcome = _support.Run(scenario, overrides);
+
+        Assert.Equal(RunState.Complete, outcome.State);
+        Assert.Equal(predictions, outcome.Predictions);
+        Assert.Equal(predictions, outcome.Summary!.Predictions);
+        Assert.All(outcome.Summary.Validators, v => Assert.Equal(outcome.Summary.Events, v.EventsScored));
+    }
+
     [Fact]
     public void An_unsupported_rule_fails_the_run_and_marks_the_folder_failed()
     {
