@@ -1,3 +1,4 @@
+using MarketSim.Markets.Journal;
 using MarketSim.Markets.Summary;
 using MarketSim.Scoring.Metrics;
 
@@ -71,6 +72,38 @@ public sealed class SummarySpec : IDisposable
         // The cliff: AR depth 4 < k = 8 is exactly the constant.
         Assert.Equal(constant.Brier, rows["L_query_oracle(L=4)"].Brier, 12);
         Assert.Equal(oracle.Brier, rows["L_query_oracle(L=8)"].Brier, 12);
+    }
+
+    [Fact]
+    public void Group_calibration_on_S_agrees_with_GroupCalibration_WorstCell_over_the_events()
+    {
+        var outcome = _support.Run("groupstress.conf", ["timeline.events=400"]);
+        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToList();
+        var resolved = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventResolved>().ToDictionary(r => r.EventId);
+        var d = 14;
+        var rows = new sbyte[issued.Count * d];
+        var gap = new double[issued.Count];
+        var rho = Math.Pow(0.9, 7);
+        for (var i = 0; i < issued.Count; i++)
+        {
+            for (var j = 0; j < d; j++)
+            {
+                rows[(i * d) + j] = ((issued[i].Inputs >> j) & 1) != 0 ? (sbyte)1 : (sbyte)-1;
+            }
+
+            var f = resolved[issued[i].EventId].Truth;
+            var chi = f > 0.5 ? 1 : -1;
+            gap[i] = f - (0.5 + (0.4 * rho * chi)); // diffusion rho = 0.9 answers the same value in each interval
+        }
+
+        var (worst, _) = GroupCalibration.WorstCell(rows, d, gap, [.. outcome.Summary!.ParitySet]);
+
+        var diffusion = outcome.Summary.Forecasters.Single(f => f.Kind == "diffusion");
+        Assert.Equal(worst, diffusion.GroupCalS, 9);
+        Assert.Equal(0.208681, diffusion.GroupCalS, 6);
+        Assert.True(diffusion.GroupCalWorst >= diffusion.GroupCalS);
+        Assert.Equal(32, outcome.Summary.GroupSets);
     }
 
     [Fact]
