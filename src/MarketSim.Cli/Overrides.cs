@@ -30,20 +30,11 @@ public static class Overrides
         var origin = $"--set #{index}";
         try
         {
-            // The value is HOCON: numbers, durations, lists, objects and quoted strings all work.
-            return ConfigFactory.ParseString($"{path} = {value}", origin);
+            return ConfigFactory.ParseAssignment(path, value, origin);
         }
-        catch (HoconParseException)
+        catch (HoconParseException e)
         {
-            // Not a HOCON value (e.g. a connection string "Host=x;Port=5432"): take it literally.
-            try
-            {
-                return ConfigFactory.ParseString($"{path} = {HoconText.Quote(value)}", origin);
-            }
-            catch (HoconParseException e)
-            {
-                throw new UsageException($"--set '{assignment}': {e.Message}");
-            }
+            throw new UsageException($"--set '{assignment}': {e.Message}");
         }
     }
 }

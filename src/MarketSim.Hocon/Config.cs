@@ -349,6 +349,27 @@ public static class ConfigFactory
         return new Config(root);
     }
 
+    /// <summary>
+    /// One <c>path = value</c> assignment as a Config, the way command-line overrides
+    /// (<c>--set path=value</c>) are read: <paramref name="value"/> is parsed as HOCON (numbers,
+    /// durations, lists, objects, quoted strings, substitutions); when it is not valid HOCON
+    /// (e.g. <c>Host=x;Port=5432</c>) it is taken as a literal string. A malformed
+    /// <paramref name="path"/> still fails with <see cref="HoconParseException"/>.
+    /// </summary>
+    public static Config ParseAssignment(string path, string value, string origin)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        ArgumentNullException.ThrowIfNull(value);
+        try
+        {
+            return ParseString($"{path} = {value}", origin);
+        }
+        catch (HoconParseException)
+        {
+            return ParseString($"{path} = {HoconText.Quote(value)}", origin);
+        }
+    }
+
     public static Config ParseFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
