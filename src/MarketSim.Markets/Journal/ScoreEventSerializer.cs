@@ -26,7 +26,10 @@ public static class ScoreEventSerializer
     public const int SerializerId = 7301;
 
     /// <summary>Payload format version (first byte).</summary>
-    public const byte FormatVersion = 1;
+    public const byte FormatVersion = 2;
+
+    /// <summary>The previous payload version, still read: PredictionBatch without a presence bitmap, NaN = no answer.</summary>
+    public const byte LegacyFormatVersion = 1;
 
     public const string RunStartedManifest = "RunStarted";
     public const string RunCompletedManifest = "RunCompleted";
@@ -96,6 +99,12 @@ public static class ScoreEventSerializer
                 w.Array<long>(r.EventIds);
                 w.Array<int>(r.MinerIds);
                 w.Array<double>(r.Probabilities);
+                if (r.Answered is { } answered && answered.Length != PredictionBatch.BitmapLength(r.Probabilities.Length))
+                {
+                    throw new ArgumentException($"PredictionBatch: presence bitmap of {answered.Length} bytes for {r.Probabilities.Length} cells", nameof(e));
+                }
+
+                w.Array<byte>(r.Answered ?? []);
                 break;
             case EventScored r:
                 SameLength(r.MinerIds.Length, r.Scores.Length, r.WeightedPredictions.Length);
@@ -147,9 +156,9 @@ public static class ScoreEventSerializer
 
         var r = new Reader(body);
         var version = r.Byte();
-        if (version != FormatVersion)
+        if (version != FormatVersion && version != LegacyFormatVersion)
         {
-            throw new JournalFormatException($"unknown payload version {version} (this build reads {FormatVersion})");
+            throw new JournalFormatException($"unknown payload version {version} (this build reads {LegacyFormatVersion} and {FormatVersion})");
         }
 
         ScoreEvent result = manifest switch
@@ -158,7 +167,7 @@ public static class ScoreEventSerializer
             RunCompletedManifest => new RunCompleted(r.Long(), r.Long(), r.Long()),
             EventIssuedManifest => new EventIssued(r.Long(), r.Long(), r.Long(), r.Long(), (ulong)r.Long(), r.String()),
             EventResolvedManifest => new EventResolved(r.Long(), r.Long(), r.Byte(), r.Double()),
-            PredictionBatchManifest => ReadBatch(ref r),
+            PredictionBatchManifest => ReadBatch(ref r, version),
             EventScoredManifest => ReadScored(ref r),
             MovingAverageUpdatedManifest => ReadMovingAverage(ref r),
             WeightsUpdatedManifest => ReadWeights(ref r),
@@ -172,7 +181,7 @@ public static class ScoreEventSerializer
         return result;
     }
 
-    private static PredictionBatch ReadBatch(ref Reader r)
+    private static PredictionBatch ReadBatch(ref Reader r, byte version)
     {
         var interval = r.Long();
         var shard = r.Int();
@@ -184,7 +193,28 @@ public static class ScoreEventSerializer
             throw new JournalFormatException($"PredictionBatch has {probabilities.Length} probabilities for {miners.Length} miners × {events.Length} events");
         }
 
-        return new PredictionBatch(interval, shard, events, miners, probabilities);
+        if (version == LegacyFormatVersion)
+        {
+            return PredictionBatch.FromNaNAsMissing(interval, shard, events, miners, probabilities);
+        }
+
+        var answered = r.Array<byte>();
+        if (answered.Length == 0)
+        {
+            return new PredictionBatch(interval, shard, events, miners, probabilities);
+        }
+
+        if (answered.Length != PredictionBatch.BitmapLength(probabilities.Length))
+        {
+            throw new JournalFormatException($"PredictionBatch has a presence bitmap of {answered.Length} bytes for {probabilities.Length} cells");
+        }
+
+        if ((probabilities.Length & 7) != 0 && (answered[^1] >> (probabilities.Length & 7)) != 0)
+        {
+            throw new JournalFormatException("PredictionBatch presence bitmap has bits set beyond its cells");
+        }
+
+        return new PredictionBatch(interval, shard, events, miners, probabilities, answered);
     }
 
     private static EventScored ReadScored(ref Reader r)
@@ -232,7 +262,7 @@ public static class ScoreEventSerializer
         RunCompleted => 24,
         EventIssued r => 40 + StringSize(r.Reference),
         EventResolved => 8 + 8 + 1 + 8,
-        PredictionBatch r => 8 + 4 + 12 + (r.EventIds.Length * 8) + (r.MinerIds.Length * 4) + (r.Probabilities.Length * 8),
+        PredictionBatch r => 8 + 4 + 12 + (r.EventIds.Length * 8) + (r.MinerIds.Length * 4) + (r.Probabilities.Length * 8) + 4 + (r.Answered?.Length ?? 0),
         EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
         MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
         WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),

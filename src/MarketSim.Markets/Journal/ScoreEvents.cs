@@ -39,21 +39,84 @@ public sealed record EventResolved(long EventId, long ResolvedAt, byte Outcome, 
 
 /// <summary>
 /// One miner shard's answers for one grid interval (persistence id <c>shard-{n}</c>), columnar:
-/// <see cref="Probabilities"/>[m · EventIds.Length + e] is miner <see cref="MinerIds"/>[m]'s answer for event <see cref="EventIds"/>[e];
-/// NaN = no answer.
+/// <see cref="Probabilities"/>[m · EventIds.Length + e] is miner <see cref="MinerIds"/>[m]'s answer for event <see cref="EventIds"/>[e].
+/// Presence is explicit: <see cref="Answered"/> is a bitmap over the same cells (bit c of byte c / 8, least significant bit
+/// first) and null when every cell was answered. An answered cell holds the raw value the miner sent — NaN, ±∞ or out of
+/// [0, 1] included, so the journal shows what was sent; validators reject those (scoring.md §3). An unanswered cell's value
+/// is meaningless (NaN by convention).
 /// </summary>
 /// <param name="Interval">Grid interval index k since the epoch.</param>
 /// <param name="Shard">Shard number.</param>
 /// <param name="EventIds">Open events, ascending.</param>
 /// <param name="MinerIds">Miners of the shard, ascending.</param>
 /// <param name="Probabilities">Miner-major matrix, MinerIds.Length × EventIds.Length.</param>
-public sealed record PredictionBatch(long Interval, int Shard, long[] EventIds, int[] MinerIds, double[] Probabilities) : ScoreEvent
+/// <param name="Answered">Presence bitmap of ⌈M·E / 8⌉ bytes, or null = every cell answered.</param>
+public sealed record PredictionBatch(long Interval, int Shard, long[] EventIds, int[] MinerIds, double[] Probabilities, byte[]? Answered = null) : ScoreEvent
 {
-    /// <summary>Number of cells (answers or NaN).</summary>
+    /// <summary>Number of cells (answered or not).</summary>
     public long Count => (long)EventIds.Length * MinerIds.Length;
 
-    /// <summary>The answer of the m-th miner for the e-th event.</summary>
+    /// <summary>Number of answered cells.</summary>
+    public long AnsweredCount
+    {
+        get
+        {
+            if (Answered is null)
+            {
+                return Count;
+            }
+
+            long n = 0;
+            foreach (var b in Answered)
+            {
+                n += System.Numerics.BitOperations.PopCount(b);
+            }
+
+            return n;
+        }
+    }
+
+    /// <summary>The raw value of the m-th miner for the e-th event (meaningless when <see cref="IsAnswered(int, int)"/> is false).</summary>
     public double this[int miner, int evt] => Probabilities[(miner * EventIds.Length) + evt];
+
+    /// <summary>Bytes of a presence bitmap over <paramref name="cells"/> cells.</summary>
+    public static int BitmapLength(long cells) => checked((int)((cells + 7) / 8));
+
+    /// <summary>Whether cell <paramref name="cell"/> (= m · E + e) was answered.</summary>
+    public bool IsAnswered(int cell) => Answered is null || (Answered[cell >> 3] & (1 << (cell & 7))) != 0;
+
+    /// <summary>Whether the m-th miner answered the e-th event.</summary>
+    public bool IsAnswered(int miner, int evt) => IsAnswered((miner * EventIds.Length) + evt);
+
+    /// <summary>
+    /// A batch from a matrix in the version-1 convention (NaN = no answer): NaN cells become unanswered, the bitmap is
+    /// null when every cell is answered.
+    /// </summary>
+    public static PredictionBatch FromNaNAsMissing(long interval, int shard, long[] eventIds, int[] minerIds, double[] probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        byte[]? answered = null;
+        for (var c = 0; c < probabilities.Length; c++)
+        {
+            if (double.IsNaN(probabilities[c]))
+            {
+                if (answered is null)
+                {
+                    answered = new byte[BitmapLength(probabilities.Length)];
+                    for (var i = 0; i < c; i++)
+                    {
+                        answered[i >> 3] |= (byte)(1 << (i & 7));
+                    }
+                }
+            }
+            else if (answered is not null)
+            {
+                answered[c >> 3] |= (byte)(1 << (c & 7));
+            }
+        }
+
+        return new PredictionBatch(interval, shard, eventIds, minerIds, probabilities, answered);
+    }
 }
 
 /// <summary>A validator scored a resolved event (persistence id <c>validator-{name}</c>).</summary>

@@ -18,6 +18,9 @@ public static class RngStreams
 
     /// <summary>Randomized L-query chains. Key (chain seed, 4, chain j, 0, 0) seeds the generator that draws chain j's L-subset.</summary>
     public const ulong ParityChains = 4;
+
+    /// <summary>Faulty test miners: whether a cell gets the invalid value. Key (world seed, 5, miner id, event id, grid interval) → u; sent when u &lt; rate.</summary>
+    public const ulong FaultyAnswers = 5;
 }
 
 /// <summary>

@@ -176,7 +176,7 @@ public sealed class CoordinatorActor : ReceiveActor
             if (b is not null)
             {
                 batches.Add(b);
-                _predictions += b.Count;
+                _predictions += b.AnsweredCount;
                 if (_scenario.Outputs.RecordPredictions)
                 {
                     _ctx.Journal.Append(JournalIds.Shard(b.Shard), b, _now);
@@ -238,7 +238,7 @@ public sealed class CoordinatorActor : ReceiveActor
             _rejected += ack.Rejected;
             foreach (var r in ack.FirstRejections)
             {
-                _ctx.Warning?.Invoke($"validator {r.Validator}: rejected answer {r.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} ({r.Reason}) of miner {r.MinerId} for event {r.EventId} at {r.Time:O}; further rejections of this miner are counted, not logged");
+                _ctx.Warning?.Invoke($"validator {r.Validator}: rejected answer {r.Value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} ({r.Reason}) of miner {r.MinerId} for event {r.EventId} at interval {r.Interval} ({r.Time:O}); further rejections of this miner are counted, not logged");
             }
         }
 

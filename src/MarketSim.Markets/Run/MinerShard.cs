@@ -1,6 +1,7 @@
 using MarketSim.Actors;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Parity;
+using MarketSim.Markets.Random;
 using MarketSim.Markets.Scenarios;
 
 namespace MarketSim.Markets.Run;
@@ -9,11 +10,16 @@ namespace MarketSim.Markets.Run;
 /// A shard of miners: contiguous miner ids, each a pure function of (its group's parameters, the world's seed, the event)
 /// via <see cref="ParityForecaster"/>. Every parity forecaster depends on z only through χ_S(z), so each miner's answer
 /// table (χ = +1, χ = −1) is computed once; an interval's batch is then a columnar fill, miner-major.
+/// A <c>faulty</c> miner (test kind) sends its raw value (NaN, ±∞, out of range, or no answer for <c>none</c>) in a share
+/// <c>rate</c> of its cells, drawn from the counter stream <see cref="RngStreams.FaultyAnswers"/>, and 0.5 elsewhere.
 /// </summary>
 public sealed class MinerShard
 {
     private readonly double[] _qPlus;
     private readonly double[] _qMinus;
+    private readonly FaultySpec?[] _faulty;
+    private readonly ulong _seed;
+    private readonly bool _anyFaulty;
 
     public MinerShard(int shard, int firstMiner, int count, IReadOnlyList<MinerGroup> groups, ParityWorld world)
     {
@@ -21,6 +27,8 @@ public sealed class MinerShard
         MinerIds = new int[count];
         _qPlus = new double[count];
         _qMinus = new double[count];
+        _faulty = new FaultySpec?[count];
+        _seed = unchecked((ulong)world.Seed);
         var zPlus = new sbyte[world.D];
         Array.Fill(zPlus, (sbyte)1);
         var zMinus = (sbyte[])zPlus.Clone();
@@ -30,6 +38,14 @@ public sealed class MinerShard
             var id = firstMiner + m;
             MinerIds[m] = id;
             var group = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
+            if (group.Kind == "faulty")
+            {
+                _faulty[m] = new FaultySpec(group.Value, group.Rate ?? 1.0);
+                _anyFaulty = true;
+                _qPlus[m] = _qMinus[m] = 0.5;
+                continue;
+            }
+
             var f = CreateForecaster(group);
             _qPlus[m] = f.Forecast(world, zPlus);
             _qMinus[m] = f.Forecast(world, zMinus);
@@ -52,6 +68,7 @@ public sealed class MinerShard
             "ar-depth" => new LQueryOracleForecaster(group.Depth ?? 0),
             "random-chains" => new RandomizedChainsForecaster(group.Depth ?? 0, group.Chains ?? 1),
             "diffusion" => new DiffusionAnalyticForecaster(group.Rho ?? 1.0),
+            "faulty" => new ConstantForecaster(0.5),
             _ => throw new NotSupportedException($"miner kind '{group.Kind}' is not supported"),
         };
     }
@@ -59,6 +76,8 @@ public sealed class MinerShard
     /// <summary>The shard's answers for one interval: miner-major matrix over the open events.</summary>
     public PredictionBatch Answer(long interval, long[] eventIds, sbyte[] chi)
     {
+        ArgumentNullException.ThrowIfNull(eventIds);
+        ArgumentNullException.ThrowIfNull(chi);
         var e = eventIds.Length;
         var p = new double[MinerIds.Length * e];
         for (var m = 0; m < MinerIds.Length; m++)
@@ -71,9 +90,56 @@ public sealed class MinerShard
             }
         }
 
-        return new PredictionBatch(interval, Shard, eventIds, MinerIds, p);
+        return new PredictionBatch(interval, Shard, eventIds, MinerIds, p, _anyFaulty ? FillFaulty(interval, eventIds, p) : null);
+    }
+
+    /// <summary>Overwrites the faulty miners' cells; returns the presence bitmap, or null when every cell was answered.</summary>
+    private byte[]? FillFaulty(long interval, long[] eventIds, double[] p)
+    {
+        var e = eventIds.Length;
+        byte[]? answered = null;
+        for (var m = 0; m < MinerIds.Length; m++)
+        {
+            if (_faulty[m] is not { } spec)
+            {
+                continue;
+            }
+
+            for (var j = 0; j < e; j++)
+            {
+                if (spec.Rate < 1 && !CounterRng.Bernoulli(spec.Rate, _seed, RngStreams.FaultyAnswers, (ulong)MinerIds[m], (ulong)eventIds[j], unchecked((ulong)interval)))
+                {
+                    continue;
+                }
+
+                var cell = (m * e) + j;
+                if (spec.Value is { } raw)
+                {
+                    p[cell] = raw;
+                    continue;
+                }
+
+                p[cell] = double.NaN;
+                if (answered is null)
+                {
+                    answered = new byte[PredictionBatch.BitmapLength(p.Length)];
+                    Array.Fill(answered, (byte)0xFF);
+                    if ((p.Length & 7) != 0)
+                    {
+                        answered[^1] = (byte)((1 << (p.Length & 7)) - 1);
+                    }
+                }
+
+                answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+            }
+        }
+
+        return answered;
     }
 }
+
+/// <summary>A faulty miner's raw value (null = no answer) and the share of cells where it sends it.</summary>
+internal sealed record FaultySpec(double? Value, double Rate);
 
 /// <summary>
 /// The actor of one miner shard: on <see cref="IntervalOpened"/> it computes its batch (at most

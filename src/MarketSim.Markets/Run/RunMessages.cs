@@ -28,8 +28,15 @@ public sealed record ShardAnswered(PredictionBatch Batch);
 /// </summary>
 public sealed record ValidatorStep(long Interval, DateTimeOffset Time, IReadOnlyList<IssuedEvent> Issued, IReadOnlyList<PredictionBatch> Batches, IReadOnlyList<ResolvedEvent> Resolved);
 
-/// <summary>A rejected answer (NaN-free but infinite or outside [0, 1]); the first per miner and validator is reported.</summary>
-public sealed record RejectedAnswer(string Validator, int MinerId, long EventId, DateTimeOffset Time, double Value, string Reason);
+/// <summary>A rejected answer (NaN, infinite or outside [0, 1]: scoring.md §3); the first per miner and validator is reported.</summary>
+/// <param name="Validator">Validator name.</param>
+/// <param name="MinerId">Miner id.</param>
+/// <param name="EventId">Event the answer was for.</param>
+/// <param name="Interval">Grid interval k of the batch.</param>
+/// <param name="Time">Virtual time of the interval.</param>
+/// <param name="Value">The raw value sent.</param>
+/// <param name="Reason">NaN | Infinite | OutOfRange.</param>
+public sealed record RejectedAnswer(string Validator, int MinerId, long EventId, long Interval, DateTimeOffset Time, double Value, string Reason);
 
 /// <summary>
 /// Validator → coordinator: the interval is recorded. <paramref name="Events"/> are the score-stream events to persist

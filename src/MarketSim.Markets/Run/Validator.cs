@@ -10,8 +10,8 @@ namespace MarketSim.Markets.Run;
 /// per open event a columnar <see cref="IntervalAccumulator"/> (running mean per miner and scored interval);
 /// at resolution the event is scored under the rule, folded into the moving average (peer: fixed-window or
 /// class-balanced with extremise; legacy: exp/softmax normalisation and daily-mix) and forgotten. Every miner is
-/// registered at the epoch (r_m = 0). Answers that are NaN mean "no answer" (the batch format); infinite or
-/// out-of-range answers are rejected and counted.
+/// registered at the epoch (r_m = 0). Cells the batch marks unanswered are skipped; every answered value that is NaN,
+/// infinite or outside [0, 1] is rejected on arrival (scoring.md §3), counted, and reported once per miner.
 /// </summary>
 public sealed class ValidatorState
 {
@@ -136,13 +136,16 @@ public sealed class ValidatorState
             var acc = open.Accumulator;
             var ki = (int)k;
             var probs = batch.Probabilities;
+            var answered = batch.Answered;
             for (var m = 0; m < batch.MinerIds.Length; m++)
             {
-                var p = probs[(m * events) + e];
-                if (double.IsNaN(p))
+                var cell = (m * events) + e;
+                if (answered is not null && (answered[cell >> 3] & (1 << (cell & 7))) == 0)
                 {
-                    continue;
+                    continue; // no answer
                 }
+
+                var p = probs[cell];
 
                 var why = acc.Add(batch.MinerIds[m], ki, p);
                 if (why != SubmissionRejection.None)
@@ -152,7 +155,7 @@ public sealed class ValidatorState
                     if (!_rejectedOnce[id])
                     {
                         _rejectedOnce[id] = true;
-                        firstRejections.Add(new RejectedAnswer(Name, id, batch.EventIds[e], time, p, why.ToString()));
+                        firstRejections.Add(new RejectedAnswer(Name, id, batch.EventIds[e], batch.Interval, time, p, why.ToString()));
                     }
                 }
             }

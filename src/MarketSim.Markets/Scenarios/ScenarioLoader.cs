@@ -379,6 +379,7 @@ public static partial class ScenarioLoader
         ["ar-depth"] = ["depth"],
         ["random-chains"] = ["depth", "chains"],
         ["diffusion"] = ["rho"],
+        ["faulty"] = ["value", "rate"],
     };
 
     private static EquatableList<MinerGroup>? ReadMiners(ObjectReader sc, WorldSettings? world)
@@ -403,7 +404,8 @@ public static partial class ScenarioLoader
         {
             var kind = m.String("kind", null, ScenarioVocabulary.MinerKinds);
             var count = m.Int("count", 1, 1, 1_000_000);
-            double? value = null, rho = null;
+            double? value = null, rho = null, rate = null;
+            var faultyValueOk = true;
             int? depth = null, chains = null;
             var maxDepth = world?.D ?? 64;
             switch (kind)
@@ -421,14 +423,33 @@ public static partial class ScenarioLoader
                 case "diffusion":
                     rho = m.Double("rho", null, x => x >= 0 && x <= 1, "a number in [0, 1]");
                     break;
+                case "faulty":
+                    var text = m.String("value", null);
+                    if (text is null)
+                    {
+                        faultyValueOk = false;
+                    }
+                    else if (!TryParseFaultyValue(text, out var raw))
+                    {
+                        m.Error("value", $"unknown value {HoconText.Quote(text)}; expected NaN, inf, -inf, none or a number");
+                        faultyValueOk = false;
+                    }
+                    else
+                    {
+                        value = raw;
+                    }
+
+                    rate = m.Double("rate", 1.0, x => x > 0 && x <= 1, "a number in (0, 1]");
+                    break;
             }
 
             var ok = kind is not null && count is not null
                 && (kind != "constant" || value is not null)
                 && (kind is not ("ar-depth" or "random-chains") || depth is not null)
                 && (kind != "random-chains" || chains is not null)
-                && (kind != "diffusion" || rho is not null);
-            var name = m.String("name", ok ? DefaultMinerName(kind!, value, depth, chains, rho) : string.Empty);
+                && (kind != "diffusion" || rho is not null)
+                && (kind != "faulty" || (faultyValueOk && rate is not null));
+            var name = m.String("name", ok ? DefaultMinerName(kind!, value, depth, chains, rho, rate) : string.Empty);
             if (ok && name is not null)
             {
                 if (name.Length == 0)
@@ -443,7 +464,7 @@ public static partial class ScenarioLoader
                 else
                 {
                     names[name] = m;
-                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho));
+                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate));
                     next += count.Value;
                 }
             }
@@ -461,14 +482,58 @@ public static partial class ScenarioLoader
     }
 
     /// <summary>The spec's output name of a forecaster (shared/spec/parity.md §3).</summary>
-    public static string DefaultMinerName(string kind, double? value, int? depth, int? chains, double? rho) => kind switch
+    public static string DefaultMinerName(string kind, double? value, int? depth, int? chains, double? rho, double? rate = null) => kind switch
     {
+        "faulty" => $"faulty(value={FormatFaultyValue(value)},rate={FormatParameter(rate ?? 1)})",
         "oracle" => "oracle",
         "constant" => "const_" + FormatParameter(value ?? 0.5),
         "ar-depth" => $"L_query_oracle(L={depth})",
         "random-chains" => chains <= 1 ? $"L_query_oracle(L={depth})" : $"L_query_chains(L={depth},K={chains})",
         "diffusion" => "diff_analytic_rho=" + FormatParameter(rho ?? 0),
         _ => kind,
+    };
+
+    /// <summary>
+    /// A faulty miner's <c>value</c>: <c>NaN</c>, <c>inf</c> / <c>+inf</c> / <c>infinity</c>, <c>-inf</c> / <c>-infinity</c>
+    /// (case-insensitive), <c>none</c> (no answer: null) or any decimal number.
+    /// </summary>
+    public static bool TryParseFaultyValue(string text, out double? value)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        switch (text.Trim().ToLowerInvariant())
+        {
+            case "nan":
+                value = double.NaN;
+                return true;
+            case "inf" or "+inf" or "infinity" or "+infinity":
+                value = double.PositiveInfinity;
+                return true;
+            case "-inf" or "-infinity":
+                value = double.NegativeInfinity;
+                return true;
+            case "none":
+                value = null;
+                return true;
+        }
+
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && double.IsFinite(x))
+        {
+            value = x;
+            return true;
+        }
+
+        value = null;
+        return false;
+    }
+
+    /// <summary>The text form of a faulty miner's value (parsed back by <see cref="TryParseFaultyValue"/>).</summary>
+    public static string FormatFaultyValue(double? value) => value switch
+    {
+        null => "none",
+        double.PositiveInfinity => "inf",
+        double.NegativeInfinity => "-inf",
+        { } x when double.IsNaN(x) => "NaN",
+        { } x => FormatParameter(x),
     };
 
     private static string FormatParameter(double value)

@@ -86,15 +86,16 @@ public sealed record TimelineSettings(
 }
 
 /// <summary>One group of identical miners (shared/spec/parity.md §3).</summary>
-/// <param name="Kind">oracle | constant | ar-depth | random-chains | diffusion.</param>
+/// <param name="Kind">oracle | constant | ar-depth | random-chains | diffusion | faulty (a test miner that sends invalid answers).</param>
 /// <param name="Name">Group name (default: the spec's output name, e.g. <c>diff_analytic_rho=0.95</c>).</param>
 /// <param name="Count">Miners in the group (≥ 1).</param>
 /// <param name="FirstMinerId">Id of the first miner; the group holds ids FirstMinerId … FirstMinerId + Count − 1.</param>
-/// <param name="Value">constant: the forecast in [0, 1].</param>
+/// <param name="Value">constant: the forecast in [0, 1]; faulty: the raw answer it sends (NaN, ±∞ or any number), or null = "none" (it sends no answer).</param>
 /// <param name="Depth">ar-depth, random-chains: L in [0, d].</param>
 /// <param name="Chains">random-chains: K ≥ 1.</param>
 /// <param name="Rho">diffusion: ρ in [0, 1].</param>
-public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho);
+/// <param name="Rate">faulty: the share of cells in (0, 1] where it sends <paramref name="Value"/>; elsewhere it answers 0.5.</param>
+public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho, double? Rate = null);
 
 /// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>
 /// <param name="Name">Unique name; the journal persistence id is <c>validator-{Name}</c>.</param>

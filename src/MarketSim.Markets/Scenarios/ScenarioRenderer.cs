@@ -49,7 +49,12 @@ public static class ScenarioRenderer
         foreach (var m in scenario.Miners)
         {
             var parts = new List<string> { "kind = " + HoconText.Quote(m.Kind), "name = " + HoconText.Quote(m.Name), "count = " + Int(m.Count) };
-            if (m.Value is { } value)
+            if (m.Kind == "faulty")
+            {
+                parts.Add("value = " + HoconText.Quote(ScenarioLoader.FormatFaultyValue(m.Value)));
+                parts.Add("rate = " + Num(m.Rate ?? 1));
+            }
+            else if (m.Value is { } value)
             {
                 parts.Add("value = " + Num(value));
             }

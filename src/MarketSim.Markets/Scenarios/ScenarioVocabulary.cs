@@ -12,8 +12,8 @@ public static class ScenarioVocabulary
     /// <summary>World kinds the schema reserves for later releases (rejected with "not available yet").</summary>
     public static IReadOnlyList<string> ReservedWorldKinds { get; } = ["polymarket"];
 
-    /// <summary>Miner kinds (shared/spec/parity.md §3).</summary>
-    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion"];
+    /// <summary>Miner kinds (shared/spec/parity.md §3), plus <c>faulty</c>: a test miner that sends invalid answers (docs/scenarios.md).</summary>
+    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty"];
 
     /// <summary>Validator rule presets (shared/spec/scoring.md §3).</summary>
     public static IReadOnlyList<string> RulePresets { get; } =

@@ -12,7 +12,7 @@ namespace MarketSim.Markets.Summary;
 /// <param name="Events">Events resolved.</param>
 /// <param name="Predictions">Predictions recorded (cells of every PredictionBatch, answers only).</param>
 /// <param name="Intervals">Intervals played.</param>
-/// <param name="Rejected">Recorded answers that are infinite or outside [0, 1] (never scored).</param>
+/// <param name="Rejected">Recorded answers that are NaN, infinite or outside [0, 1] (rejected, never scored).</param>
 /// <param name="Bins">ECE bins.</param>
 /// <param name="Budget">Trader budget B of the arbitrage metric.</param>
 /// <param name="Cost">Transaction cost c of the arbitrage metric.</param>
@@ -40,7 +40,7 @@ public sealed record RunSummary(
 /// <param name="Kind">Miner kind.</param>
 /// <param name="Miners">Miners in the group.</param>
 /// <param name="Predictions">Predictions evaluated.</param>
-/// <param name="Rejected">Answers rejected (infinite or outside [0, 1]).</param>
+/// <param name="Rejected">Answers rejected (NaN, infinite or outside [0, 1]).</param>
 /// <param name="Brier">mean (q − y)².</param>
 /// <param name="LogLoss">mean log loss, q clipped to [1e−6, 1 − 1e−6].</param>
 /// <param name="Sce">mean (q − f)².</param>

@@ -107,11 +107,12 @@ public static class SummaryBuilder
                 var row = b.Probabilities.AsSpan(m * e, e);
                 for (var j = 0; j < e; j++)
                 {
-                    var q = row[j];
-                    if (double.IsNaN(q))
+                    if (b.Answered is not null && !b.IsAnswered((m * e) + j))
                     {
-                        continue;
+                        continue; // no answer
                     }
+
+                    var q = row[j];
 
                     var id = b.EventIds[j];
                     if (Submission.Check(q) != SubmissionRejection.None)

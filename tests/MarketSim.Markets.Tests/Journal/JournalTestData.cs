@@ -97,6 +97,7 @@ internal static class JournalTestData
                 Assert.Equal(a.EventIds, b.EventIds);
                 Assert.Equal(a.MinerIds, b.MinerIds);
                 Assert.Equal(Bits(a.Probabilities), Bits(b.Probabilities));
+                Assert.Equal(a.Answered, b.Answered);
                 break;
             case (EventScored a, EventScored b):
                 Assert.Equal((a.Validator, a.EventId, a.Outcome, a.Intervals), (b.Validator, b.EventId, b.Outcome, b.Intervals));

@@ -45,7 +45,9 @@ public sealed class ScoreEventSerializerSpec
             from eventIds in Gen.ArrayOf(ArbMap.Default.GeneratorFor<long>(), events)
             from minerIds in Gen.ArrayOf(ArbMap.Default.GeneratorFor<int>(), miners)
             from p in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), miners * events)
-            select new PredictionBatch(interval, shard, eventIds, minerIds, p);
+            from present in Gen.ArrayOf(ArbMap.Default.GeneratorFor<bool>(), miners * events)
+            from withBitmap in ArbMap.Default.GeneratorFor<bool>()
+            select new PredictionBatch(interval, shard, eventIds, minerIds, p, withBitmap && miners * events > 0 ? Bitmap(present) : null);
         Prop.ForAll(gen.ToArbitrary(), batch =>
         {
             var bytes = ScoreEventSerializer.Serialize(batch);
@@ -53,8 +55,62 @@ public sealed class ScoreEventSerializerSpec
             return back.Interval == batch.Interval && back.Shard == batch.Shard
                 && back.EventIds.SequenceEqual(batch.EventIds) && back.MinerIds.SequenceEqual(batch.MinerIds)
                 && JournalTestData.Bits(back.Probabilities).SequenceEqual(JournalTestData.Bits(batch.Probabilities))
-                && bytes.Length == 1 + 8 + 4 + 12 + (8 * batch.EventIds.Length) + (4 * batch.MinerIds.Length) + (8 * batch.Probabilities.Length) + 4;
+                && (back.Answered ?? []).SequenceEqual(batch.Answered ?? [])
+                && Enumerable.Range(0, (int)batch.Count).All(c => back.IsAnswered(c) == batch.IsAnswered(c))
+                && bytes.Length == 1 + 8 + 4 + 12 + (8 * batch.EventIds.Length) + (4 * batch.MinerIds.Length) + (8 * batch.Probabilities.Length)
+                    + 4 + (batch.Answered?.Length ?? 0) + 4;
         }).QuickCheckThrowOnFailure();
+    }
+
+    [Fact]
+    public void An_answered_NaN_stays_distinct_from_no_answer()
+    {
+        // 1 miner x 4 events: answered NaN, no answer, answered +inf, answered 0.25.
+        var batch = new PredictionBatch(3, 0, [10, 11, 12, 13], [5], [double.NaN, double.NaN, double.PositiveInfinity, 0.25], Bitmap([true, false, true, true]));
+        var back = (PredictionBatch)ScoreEventSerializer.Deserialize(ScoreEventSerializer.PredictionBatchManifest, ScoreEventSerializer.Serialize(batch));
+
+        Assert.Equal([true, false, true, true], Enumerable.Range(0, 4).Select(e => back.IsAnswered(0, e)));
+        Assert.True(double.IsNaN(back[0, 0]));
+        Assert.Equal(double.PositiveInfinity, back[0, 2]);
+        Assert.Equal(3, back.AnsweredCount);
+    }
+
+    [Fact]
+    public void A_version_1_batch_is_still_read_with_NaN_as_no_answer()
+    {
+        var v2 = ScoreEventSerializer.Serialize(new PredictionBatch(7, 1, [1, 2], [4, 5], [0.5, double.NaN, double.NaN, 0.75]));
+
+        // Version 1 = version 2 without the bitmap's (empty) length word.
+        var body = v2[..^8];
+        body[0] = ScoreEventSerializer.LegacyFormatVersion;
+        var v1 = new byte[body.Length + 4];
+        body.CopyTo(v1, 0);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(body.Length), Markets.Journal.Crc32C.Compute(body));
+
+        var back = (PredictionBatch)ScoreEventSerializer.Deserialize(ScoreEventSerializer.PredictionBatchManifest, v1);
+        Assert.Equal([true, false, false, true], Enumerable.Range(0, 4).Select(c => back.IsAnswered(c)));
+        Assert.Equal(2, back.AnsweredCount);
+        Assert.Equal(0.75, back[1, 1]);
+    }
+
+    [Fact]
+    public void A_bitmap_of_the_wrong_size_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => ScoreEventSerializer.Serialize(new PredictionBatch(0, 0, [1], [1], [0.5], [1, 1])));
+    }
+
+    private static byte[] Bitmap(bool[] present)
+    {
+        var bits = new byte[PredictionBatch.BitmapLength(present.Length)];
+        for (var c = 0; c < present.Length; c++)
+        {
+            if (present[c])
+            {
+                bits[c >> 3] |= (byte)(1 << (c & 7));
+            }
+        }
+
+        return bits;
     }
 
     [Fact]
