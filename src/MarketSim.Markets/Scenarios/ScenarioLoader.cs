@@ -225,15 +225,30 @@ public static partial class ScenarioLoader
         var validators = ReadValidators(sc);
         var shardSize = sc.Int("shard-size", null, 1, 1_000_000);
         var outputs = ReadOutputs(sc.Child("outputs"));
+        var metrics = ReadMetrics(sc.Child("metrics"));
         sc.Finish();
 
         if (name is null || description is null || seed is null || world is null || timeline is null || miners is null
-            || validators is null || shardSize is null || outputs is null || parallelism is null)
+            || validators is null || shardSize is null || outputs is null || parallelism is null || metrics is null)
         {
             return null;
         }
 
-        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value);
+        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics);
+    }
+
+    private static MetricsSettings? ReadMetrics(ObjectReader? m)
+    {
+        if (m is null)
+        {
+            return null;
+        }
+
+        var budget = m.Double("arbitrage-budget", null, x => x > 0 && x <= 1e12, "a number in (0, 1e12]");
+        var cost = m.Double("transaction-cost", null, x => x >= 0 && x <= 1, "a number in [0, 1]");
+        var bins = m.Int("ece-bins", null, 1, 100_000);
+        m.Finish();
+        return budget is null || cost is null || bins is null ? null : new MetricsSettings(budget.Value, cost.Value, bins.Value);
     }
 
     private static int? ReadParallelism(ObjectReader ms)

@@ -11,6 +11,7 @@ namespace MarketSim.Markets.Scenarios;
 /// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
 /// <param name="Outputs">Journal and summary settings.</param>
 /// <param name="Parallelism">Worker threads (<c>marketsim.parallelism</c>); never changes results.</param>
+/// <param name="Metrics">Parameters of the summary's metrics (shared/spec/parity.md §4).</param>
 public sealed record Scenario(
     string Name,
     string Description,
@@ -21,7 +22,8 @@ public sealed record Scenario(
     EquatableList<ValidatorSettings> Validators,
     int ShardSize,
     OutputSettings Outputs,
-    int Parallelism)
+    int Parallelism,
+    MetricsSettings Metrics)
 {
     /// <summary>Total number of miners over all groups.</summary>
     public int MinerCount => Miners.Count == 0 ? 0 : Miners[^1].FirstMinerId + Miners[^1].Count;
@@ -120,6 +122,16 @@ public sealed record ValidatorSettings(
 
 /// <summary>Moving average across events: kind and N = number of previous events in the window.</summary>
 public sealed record MovingAverageSettings(string Kind, int Window);
+
+/// <summary>Parameters of the summary's metrics (<c>marketsim.scenario.metrics</c>; shared/spec/parity.md §4).</summary>
+/// <param name="ArbitrageBudget">B &gt; 0: the best bounded trader's budget in arb = B·mean(|f − q| − c)_+.</param>
+/// <param name="TransactionCost">c ≥ 0: the trader's cost per unit traded.</param>
+/// <param name="EceBins">ECE bins (right-closed), ≥ 1.</param>
+public sealed record MetricsSettings(double ArbitrageBudget, double TransactionCost, int EceBins)
+{
+    /// <summary>The reference defaults: B = 1, c = 0, 20 bins.</summary>
+    public static MetricsSettings Default { get; } = new(1.0, 0.0, 20);
+}
 
 /// <summary>Where and how the run persists.</summary>
 /// <param name="Directory">Parent of run folders (default <c>runs</c>; <c>--out</c> replaces it).</param>

@@ -129,6 +129,13 @@ public static class ScenarioRenderer
         Close(sb, 3);
         Close(sb, 2);
 
+        var metrics = scenario.Metrics;
+        Open(sb, 2, "metrics");
+        Line(sb, 3, "arbitrage-budget", Num(metrics.ArbitrageBudget));
+        Line(sb, 3, "transaction-cost", Num(metrics.TransactionCost));
+        Line(sb, 3, "ece-bins", Int(metrics.EceBins));
+        Close(sb, 2);
+
         sb.Append("  }\n}\n");
         return sb.ToString();
     }

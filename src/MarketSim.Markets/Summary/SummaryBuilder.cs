@@ -16,12 +16,6 @@ namespace MarketSim.Markets.Summary;
 /// </summary>
 public static class SummaryBuilder
 {
-    /// <summary>ECE bins (parity.md §4).</summary>
-    public const int Bins = Calibration.DefaultBins;
-
-    /// <summary>Trader budget B.</summary>
-    public const double Budget = 1.0;
-
     /// <summary>Conditioning sets J for the worst-group column: S and up to this many more sampled k-subsets.</summary>
     public const int SampledGroupSets = 31;
 
@@ -33,8 +27,8 @@ public static class SummaryBuilder
 
     /// <summary>Reads the journal at <paramref name="journalPath"/> and summarises it.</summary>
     /// <param name="journalPath">journal.db of a run.</param>
-    /// <param name="cost">Transaction cost c of the arbitrage metric (the scenario has no cost key yet: 0).</param>
-    public static RunSummary FromJournal(string journalPath, double cost = 0.0)
+    /// <param name="cost">Replaces the scenario's transaction cost c (<c>metrics.transaction-cost</c>) when given.</param>
+    public static RunSummary FromJournal(string journalPath, double? cost = null)
     {
         using var reader = SqliteJournalReader.Open(journalPath);
         var started = reader.EventsByPersistenceId(JournalIds.Run).Select(e => e.Event).OfType<RunStarted>().FirstOrDefault()
@@ -43,6 +37,9 @@ public static class SummaryBuilder
         var scenario = ScenarioLoader.LoadString(started.ScenarioHocon, "journal:RunStarted");
         var w = scenario.World;
         var world = new ParityWorld(w.D, w.K, w.Alpha, scenario.Seed, w.ParitySet);
+        var bins = scenario.Metrics.EceBins;
+        var budget = scenario.Metrics.ArbitrageBudget;
+        var c = cost ?? scenario.Metrics.TransactionCost;
 
         var events = checked((int)started.Events);
         var bits = new ulong[events];
@@ -79,7 +76,7 @@ public static class SummaryBuilder
         var acc = new MetricAccumulator[g];
         for (var i = 0; i < g; i++)
         {
-            acc[i] = new MetricAccumulator(Bins, cost);
+            acc[i] = new MetricAccumulator(bins, c);
         }
 
         var gapSum = new double[events * g];
@@ -196,7 +193,7 @@ public static class SummaryBuilder
             }
 
             var a = acc[i];
-            rows.Add(new ForecasterSummary(groups[i].Name, groups[i].Kind, groups[i].Count, a.N, a.Rejected, a.Brier, a.LogLoss, a.Sce, a.Ece, Budget * a.Arb, gcalS[i], gcalWorst[i], cols));
+            rows.Add(new ForecasterSummary(groups[i].Name, groups[i].Kind, groups[i].Count, a.N, a.Rejected, a.Brier, a.LogLoss, a.Sce, a.Ece, budget * a.Arb, gcalS[i], gcalWorst[i], cols));
         }
 
         var vs = validators.Select((x, i) => new ValidatorSummary(x.Name, x.Rule, scored[i], discarded[i], weightUpdates[i])).ToList();
@@ -209,9 +206,9 @@ public static class SummaryBuilder
             acc.Sum(a => a.N),
             completed?.Intervals ?? intervals,
             acc.Sum(a => a.Rejected),
-            Bins,
-            Budget,
-            cost,
+            bins,
+            budget,
+            c,
             sets,
             rows,
             vs);
