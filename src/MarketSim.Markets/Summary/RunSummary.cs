@@ -16,7 +16,8 @@ namespace MarketSim.Markets.Summary;
 /// <param name="Bins">ECE bins.</param>
 /// <param name="Budget">Trader budget B of the arbitrage metric.</param>
 /// <param name="Cost">Transaction cost c of the arbitrage metric.</param>
-/// <param name="GroupSets">Number of conditioning sets J (S included) over which <see cref="ForecasterSummary.GroupCalWorst"/> is taken.</param>
+/// <param name="GroupSubsetsEvaluated">Number of conditioning sets J (S included) over which <see cref="ForecasterSummary.GroupCalWorst"/> is taken (0 when not computed).</param>
+/// <param name="GroupExhaustive">Whether those were every k-subset of the d coordinates (else a deterministic sample, <see cref="SummaryBuilder"/>).</param>
 /// <param name="Forecasters">One row per miner group, in scenario order.</param>
 /// <param name="Validators">The validators, in scenario order.</param>
 public sealed record RunSummary(
@@ -31,7 +32,8 @@ public sealed record RunSummary(
     int Bins,
     double Budget,
     double Cost,
-    int GroupSets,
+    long GroupSubsetsEvaluated,
+    bool GroupExhaustive,
     IReadOnlyList<ForecasterSummary> Forecasters,
     IReadOnlyList<ValidatorSummary> Validators);
 

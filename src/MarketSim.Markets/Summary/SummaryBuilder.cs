@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Parity;
 using MarketSim.Markets.Random;
@@ -16,8 +18,20 @@ namespace MarketSim.Markets.Summary;
 /// </summary>
 public static class SummaryBuilder
 {
-    /// <summary>Conditioning sets J for the worst-group column: S and up to this many more sampled k-subsets.</summary>
-    public const int SampledGroupSets = 31;
+    /// <summary>
+    /// <c>gcal_worst</c> is exhaustive over every k-subset J of the d coordinates while there are at most this many
+    /// (C(16, 8) = 12,870; C(20, 10) = 184,756) …
+    /// </summary>
+    public const long MaxExhaustiveSubsets = 200_000;
+
+    /// <summary>… and C(d, k) × (resolved events) stays within this many cell updates (a few seconds of work).</summary>
+    public const long MaxExhaustiveWork = 4_000_000_000;
+
+    /// <summary>Above either bound: S plus up to this many distinct sampled k-subsets (fewer when events × sets would exceed <see cref="MaxExhaustiveWork"/>, at least <see cref="MinSampledSubsets"/>).</summary>
+    public const int MaxSampledSubsets = 4_095;
+
+    /// <summary>The smallest sample when the work bound bites.</summary>
+    public const int MinSampledSubsets = 31;
 
     /// <summary>Largest k for which subcube cells are materialised (2^k cells per set).</summary>
     public const int MaxGroupOrder = 20;
@@ -169,7 +183,8 @@ public static class SummaryBuilder
             }
         }
 
-        var (gcalS, gcalWorst, sets) = GroupCalibrationOf(world, scenario.Seed, bits, outcome, gapSum, gapCount, g);
+        var group = GroupCalibrationOf(world, scenario.Seed, bits, outcome, gapSum, gapCount, g);
+        var (gcalS, gcalWorst) = (group.S, group.Worst);
         var rows = new List<ForecasterSummary>(g);
         for (var i = 0; i < g; i++)
         {
@@ -209,12 +224,22 @@ public static class SummaryBuilder
             bins,
             budget,
             c,
-            sets,
+            group.Evaluated,
+            group.Exhaustive,
             rows,
             vs);
     }
 
-    private static (double[] S, double[] Worst, int Sets) GroupCalibrationOf(ParityWorld world, long seed, ulong[] bits, byte[] outcome, double[] gapSum, long[] gapCount, int g)
+    /// <summary>
+    /// Worst-group calibration (parity.md §4) per forecaster: for a conditioning set J (a k-subset of the d coordinates),
+    /// the events fall into the 2^k subcubes keyed by z_J; the value of J is max over non-empty cells of
+    /// |Σ (f − q) / Σ 1| over the forecaster's answers in that cell. gcal_S is the value of J = S; gcal_worst the maximum
+    /// over every k-subset (exhaustive while C(d, k) ≤ <see cref="MaxExhaustiveSubsets"/> and the work stays within
+    /// <see cref="MaxExhaustiveWork"/>), else over S and a deterministic sample of k-subsets (counter RNG stream
+    /// <see cref="GroupSetStream"/>, key (seed, j)). Each set is one pass over the resolved events with a PEXT cell key
+    /// (<see cref="CellKeys"/>); sets are spread over the thread pool, and a maximum does not depend on the order.
+    /// </summary>
+    internal static GroupCalibrationResult GroupCalibrationOf(ParityWorld world, long seed, ulong[] bits, byte[] outcome, double[] gapSum, long[] gapCount, int g)
     {
         var gS = new double[g];
         var gWorst = new double[g];
@@ -222,85 +247,194 @@ public static class SummaryBuilder
         {
             Array.Fill(gS, double.NaN);
             Array.Fill(gWorst, double.NaN);
-            return (gS, gWorst, 0);
+            return new GroupCalibrationResult(gS, gWorst, 0, false);
         }
 
-        var sets = new List<int[]> { world.S.ToArray() };
-        var seen = new HashSet<string>(StringComparer.Ordinal) { string.Join(',', world.S) };
-        var maxDistinct = Binomial(world.D, world.K);
-        for (var j = 0; j < SampledGroupSets && sets.Count < maxDistinct; j++)
+        // Compact the resolved events that have answers: input bits and a row of per-group values, padded to whole
+        // vectors. Usually every forecaster answers every event equally often (count c_g per event): then a row is
+        // (Σ (f − q) per group, 1) and a cell's count for group g is c_g · (events in the cell); otherwise a row is
+        // (Σ (f − q) per group, count per group). Either way a cell's mean is the exact Σ (f − q) / Σ count.
+        var keep = new List<int>();
+        for (var e = 0; e < bits.Length; e++)
         {
-            var set = CounterRng.SampleSubset(world.D, world.K, unchecked((ulong)seed), GroupSetStream, (ulong)j);
-            if (seen.Add(string.Join(',', set)))
+            if (outcome[e] > 1)
             {
-                sets.Add(set);
-            }
-        }
-
-        var cells = 1 << world.K;
-        var sum = new double[g * cells];
-        var count = new long[g * cells];
-        for (var si = 0; si < sets.Count; si++)
-        {
-            var set = sets[si];
-            Array.Clear(sum);
-            Array.Clear(count);
-            for (var e = 0; e < bits.Length; e++)
-            {
-                if (outcome[e] > 1)
-                {
-                    continue;
-                }
-
-                var key = 0;
-                for (var t = 0; t < set.Length; t++)
-                {
-                    key |= (int)((bits[e] >> set[t]) & 1) << t;
-                }
-
-                for (var gi = 0; gi < g; gi++)
-                {
-                    var c = (e * g) + gi;
-                    sum[(gi * cells) + key] += gapSum[c];
-                    count[(gi * cells) + key] += gapCount[c];
-                }
+                continue;
             }
 
             for (var gi = 0; gi < g; gi++)
             {
-                double worst = 0;
-                for (var k = 0; k < cells; k++)
+                if (gapCount[(e * g) + gi] > 0)
                 {
-                    var n = count[(gi * cells) + k];
-                    if (n > 0)
-                    {
-                        worst = Math.Max(worst, Math.Abs(sum[(gi * cells) + k] / n));
-                    }
+                    keep.Add(e);
+                    break;
                 }
-
-                if (si == 0)
-                {
-                    gS[gi] = worst;
-                }
-
-                gWorst[gi] = Math.Max(gWorst[gi], worst);
             }
         }
 
-        return (gS, gWorst, sets.Count);
-    }
-
-    private static double Binomial(int n, int k)
-    {
-        double r = 1;
-        for (var i = 1; i <= k; i++)
+        var rows = keep.Count;
+        var perEvent = new double[g];
+        var uniform = rows > 0;
+        for (var gi = 0; gi < g && rows > 0; gi++)
         {
-            r = r * (n - k + i) / i;
+            perEvent[gi] = gapCount[(keep[0] * g) + gi];
+            foreach (var e in keep)
+            {
+                uniform &= gapCount[(e * g) + gi] == perEvent[gi];
+            }
         }
 
-        return r;
+        var lanes = Vector<double>.Count;
+        var stride = ((uniform ? g + 1 : 2 * g) + lanes - 1) / lanes * lanes;
+        var words = new ulong[rows];
+        var values = new double[rows * stride];
+        for (var r = 0; r < rows; r++)
+        {
+            var e = keep[r];
+            words[r] = bits[e];
+            for (var gi = 0; gi < g; gi++)
+            {
+                values[(r * stride) + gi] = gapSum[(e * g) + gi];
+                if (!uniform)
+                {
+                    values[(r * stride) + g + gi] = gapCount[(e * g) + gi];
+                }
+            }
+
+            if (uniform)
+            {
+                values[(r * stride) + g] = 1;
+            }
+        }
+
+        var layout = new GroupLayout(g, stride, uniform ? perEvent : null);
+        var sMask = world.SMask;
+        var scratch = new GroupScratch(world.K, rows, stride);
+        Scan(words, values, layout, sMask, scratch, gS);
+
+        var total = ParityClosedForms.Binomial(world.D, world.K);
+        var exhaustive = total <= MaxExhaustiveSubsets && total * Math.Max(1, rows) <= MaxExhaustiveWork;
+        ulong[] masks;
+        if (exhaustive)
+        {
+            masks = GroupStress.Combinations(world.D, world.K, (long)total);
+        }
+        else
+        {
+            var want = (int)Math.Clamp(MaxExhaustiveWork / Math.Max(1, rows), MinSampledSubsets, MaxSampledSubsets);
+            var seen = new HashSet<ulong> { sMask };
+            var list = new List<ulong> { sMask };
+            for (var j = 0; j < want && list.Count < total; j++)
+            {
+                var set = CounterRng.SampleSubset(world.D, world.K, unchecked((ulong)seed), GroupSetStream, (ulong)j);
+                ulong m = 0;
+                foreach (var x in set)
+                {
+                    m |= 1UL << x;
+                }
+
+                if (seen.Add(m))
+                {
+                    list.Add(m);
+                }
+            }
+
+            masks = [.. list];
+        }
+
+        Array.Copy(gS, gWorst, g);
+        var gate = new object();
+        Parallel.For(
+            0,
+            masks.Length,
+            () => (Scratch: new GroupScratch(world.K, rows, stride), Worst: new double[g]),
+            (i, _, local) =>
+            {
+                Scan(words, values, layout, masks[i], local.Scratch, local.Worst);
+                return local;
+            },
+            local =>
+            {
+                lock (gate)
+                {
+                    for (var gi = 0; gi < g; gi++)
+                    {
+                        gWorst[gi] = Math.Max(gWorst[gi], local.Worst[gi]);
+                    }
+                }
+            });
+
+        return new GroupCalibrationResult(gS, gWorst, masks.Length, exhaustive);
+    }
+
+    /// <summary>One conditioning set: per group, worst = max(worst, max over the set's non-empty cells of |Σ gap / count|).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Scan(ulong[] words, double[] values, GroupLayout layout, ulong mask, GroupScratch s, double[] worst)
+    {
+        var g = layout.Groups;
+        var stride = layout.Stride;
+        var lanes = Vector<double>.Count;
+        var gen = ++s.Generation;
+        var used = 0;
+        var sums = s.Sums;
+        ref var sum0 = ref MemoryMarshal.GetArrayDataReference(sums);
+        ref var value0 = ref MemoryMarshal.GetArrayDataReference(values);
+        for (var r = 0; r < words.Length; r++)
+        {
+            var key = (int)CellKeys.Gather(words[r], mask);
+            int slot;
+            if (s.Stamp[key] != gen)
+            {
+                s.Stamp[key] = gen;
+                slot = s.Slot[key] = used++;
+                Array.Clear(sums, slot * stride, stride);
+            }
+            else
+            {
+                slot = s.Slot[key];
+            }
+
+            var to = (nuint)(slot * stride);
+            var from = (nuint)(r * stride);
+            for (nuint j = 0; j < (nuint)stride; j += (nuint)lanes)
+            {
+                (Vector.LoadUnsafe(ref sum0, to + j) + Vector.LoadUnsafe(ref value0, from + j)).StoreUnsafe(ref sum0, to + j);
+            }
+        }
+
+        var perEvent = layout.PerEventCounts;
+        for (var slot = 0; slot < used; slot++)
+        {
+            var o = slot * stride;
+            for (var gi = 0; gi < g; gi++)
+            {
+                var n = perEvent is null ? sums[o + g + gi] : sums[o + g] * perEvent[gi];
+                if (n > 0)
+                {
+                    worst[gi] = Math.Max(worst[gi], Math.Abs(sums[o + gi] / n));
+                }
+            }
+        }
+    }
+
+    /// <summary>Row layout of <see cref="Scan"/>: groups, padded row length, and the per-event answer counts when they are uniform (else null: counts in the row).</summary>
+    private sealed record GroupLayout(int Groups, int Stride, double[]? PerEventCounts);
+
+    /// <summary>Per-thread buffers of <see cref="Scan"/>: a generation stamp and slot per cell key, and the touched cells' sums.</summary>
+    private sealed class GroupScratch(int k, int rows, int stride)
+    {
+        public int[] Stamp { get; } = new int[1 << k];
+
+        public int[] Slot { get; } = new int[1 << k];
+
+        public double[] Sums { get; } = new double[Math.Max(1, rows) * stride];
+
+        public int Generation { get; set; }
     }
 }
+
+/// <summary>Group calibration per forecaster: the value on J = S, the worst over the sets evaluated, how many, and whether every k-subset was.</summary>
+internal sealed record GroupCalibrationResult(double[] S, double[] Worst, long Evaluated, bool Exhaustive);
 
 /// <summary>
 /// Streaming accumulator of the parity.md §4 metrics: the same definitions as <see cref="Calibration.Evaluate"/>

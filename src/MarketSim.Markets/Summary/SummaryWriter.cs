@@ -34,7 +34,8 @@ public static class SummaryWriter
             w.WriteNumber("bins", s.Bins);
             w.WriteNumber("budget", s.Budget);
             w.WriteNumber("cost", s.Cost);
-            w.WriteNumber("groupSets", s.GroupSets);
+            w.WriteNumber("gcal_subsets_evaluated", s.GroupSubsetsEvaluated);
+            w.WriteBoolean("gcal_exhaustive", s.GroupExhaustive);
             w.WriteStartArray("validators");
             foreach (var v in s.Validators)
             {
@@ -131,7 +132,7 @@ public static class SummaryWriter
 
         sb.Append(Inv, $"seed {s.Seed}; S = [{string.Join(", ", s.ParitySet)}]; {s.Events} events resolved; {s.Predictions} predictions over {s.Intervals} intervals; {s.Rejected} answers rejected.\n");
         sb.Append(Inv, $"Metrics over every recorded prediction (shared/spec/parity.md §4): {s.Bins} ECE bins, arbitrage with B = {s.Budget}, c = {s.Cost}; ");
-        sb.Append(Inv, $"gcal_S over the subcubes of J = S, gcal_worst over {s.GroupSets} sets J. score = mean event score, weight = the group's share of the final weights.\n\n");
+        sb.Append(Inv, $"gcal_S over the subcubes of J = S, gcal_worst over {s.GroupSubsetsEvaluated} sets J ({(s.GroupExhaustive ? "every k-subset" : "S and a deterministic sample")}). score = mean event score, weight = the group's share of the final weights.\n\n");
         foreach (var v in s.Validators)
         {
             sb.Append(Inv, $"- validator `{v.Name}` ({v.Rule}): {v.EventsScored} events scored, {v.EventsDiscarded} discarded, {v.WeightUpdates} weight updates\n");

@@ -103,7 +103,8 @@ public sealed class SummarySpec : IDisposable
         Assert.Equal(worst, diffusion.GroupCalS, 9);
         Assert.Equal(0.208681, diffusion.GroupCalS, 6);
         Assert.True(diffusion.GroupCalWorst >= diffusion.GroupCalS);
-        Assert.Equal(32, outcome.Summary.GroupSets);
+        Assert.Equal(3432, outcome.Summary.GroupSubsetsEvaluated); // C(14, 7): every 7-subset
+        Assert.True(outcome.Summary.GroupExhaustive);
     }
 
     [Fact]
