@@ -85,6 +85,7 @@ public static class CliApp
             "Example: marketsim config show hocon/embedded.conf");
         root.Subcommands.Add(ConfigCommands.Build(stdout));
         root.Subcommands.Add(RunCommand.Build(stdout, stderr));
+        root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
         ParityCommands.AddTo(root, stdout, stderr);
         foreach (var option in root.Options)
         {
