@@ -126,19 +126,12 @@ public static partial class ScenarioLoader
 
         try
         {
-            return ConfigFactory.ParseString($"{path} = {value}", origin);
+            return ConfigFactory.ParseAssignment(path, value, origin);
         }
-        catch (HoconParseException)
+        catch (HoconParseException e)
         {
-            try
-            {
-                return ConfigFactory.ParseString($"{path} = {HoconText.Quote(value)}", origin);
-            }
-            catch (HoconParseException e)
-            {
-                errors.Add(new ScenarioError(new ConfigOrigin(e.File, e.Line, e.Column), path, e.Detail));
-                return null;
-            }
+            errors.Add(new ScenarioError(new ConfigOrigin(e.File, e.Line, e.Column), path, e.Detail));
+            return null;
         }
     }
 
