@@ -1,5 +1,5 @@
 using System.Globalization;
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 
 namespace MarketSim.Markets.Parity;
 

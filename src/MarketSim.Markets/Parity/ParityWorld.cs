@@ -1,5 +1,5 @@
 using System.Numerics;
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 
 namespace MarketSim.Markets.Parity;
 

@@ -1,7 +1,7 @@
 using MarketSim.Actors;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Parity;
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 using MarketSim.Markets.Scenarios;
 
 namespace MarketSim.Markets.Run;

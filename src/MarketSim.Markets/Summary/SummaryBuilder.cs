@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Runtime.InteropServices;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Parity;
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Scoring.Metrics;
 using MarketSim.Scoring.Rules;

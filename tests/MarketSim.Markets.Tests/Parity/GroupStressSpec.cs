@@ -123,7 +123,7 @@ public sealed class GroupStressSpec
     [Fact]
     public void The_portable_gather_matches_the_hardware_gather()
     {
-        var rng = new MarketSim.Markets.Random.SplitMix64(5);
+        var rng = new MarketSim.Markets.Randomness.SplitMix64(5);
         for (var i = 0; i < 2000; i++)
         {
             var value = rng.NextUInt64();

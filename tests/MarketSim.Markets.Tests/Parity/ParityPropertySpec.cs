@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using MarketSim.Markets.Parity;
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 using MarketSim.Scoring.Metrics;
 
 namespace MarketSim.Markets.Tests.Parity;

@@ -1,4 +1,4 @@
-namespace MarketSim.Markets.Random;
+namespace MarketSim.Markets.Randomness;
 
 /// <summary>
 /// Stream identifiers for <see cref="CounterRng"/>. A draw is keyed by

@@ -1,6 +1,6 @@
-using MarketSim.Markets.Random;
+using MarketSim.Markets.Randomness;
 
-namespace MarketSim.Markets.Tests.Random;
+namespace MarketSim.Markets.Tests.Randomness;
 
 public sealed class CounterRngSpec
 {
