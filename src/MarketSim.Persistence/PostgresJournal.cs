@@ -1,10 +1,11 @@
+using System.Threading.Channels;
 using Npgsql;
 using NpgsqlTypes;
 
 namespace MarketSim.Persistence.PostgreSql;
 
 /// <summary>PostgreSQL journal (postgresql layout: event_journal with created_at, metadata). Writers are serialised
-/// (one in-process writer plus a transaction-scoped advisory lock) so that <c>ordering</c> is gap-free for readers.
+/// (one in-process writer task that batches the writes of all callers, plus a transaction-scoped advisory lock) so that <c>ordering</c> is gap-free for readers.
 /// Large batches use binary COPY, small ones a parameterised multi-row INSERT.</summary>
 public sealed class PostgresJournal : IJournal
 {
@@ -18,12 +19,15 @@ public sealed class PostgresJournal : IJournal
     private readonly NpgsqlDataSource _ds;
     private readonly string _schema;
     private readonly IEventSerializer _ser;
-    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Lazy<Task> _init;
+    private readonly int _batchSize;
+    private readonly Channel<Request> _queue = Channel.CreateUnbounded<Request>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
 
     /// <summary>Create over a connection string; tables live in <paramref name="schema"/> (public by default).</summary>
-    public PostgresJournal(string connectionString, string schema = "public", IEventSerializer? serializer = null)
+    public PostgresJournal(string connectionString, string schema = "public", IEventSerializer? serializer = null, int batchSize = 100)
     {
+        _batchSize = Math.Max(1, batchSize);
         _ds = NpgsqlDataSource.Create(connectionString);
         _schema = schema;
         _ser = serializer ?? JsonEventSerializer.Instance;
@@ -45,6 +49,7 @@ public sealed class PostgresJournal : IJournal
               sequence_nr BIGINT NOT NULL,
               CONSTRAINT metadata_pk PRIMARY KEY (persistence_id, sequence_nr));
             """, SchemaVersion));
+        _writer = Task.Run(WriteLoop);
     }
 
     private Task Init() => _init.Value;
@@ -53,42 +58,77 @@ public sealed class PostgresJournal : IJournal
     public async Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken ct = default)
     {
         await Init().ConfigureAwait(false);
-        var results = new Exception?[writes.Count];
-        var rows = writes.Select(w => w.Payload.Select(TagCsv.Unwrap).ToList()).ToList();
-        await _writeLock.WaitAsync(ct).ConfigureAwait(false);
-        try
+        var tasks = new Task<Exception?>[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
         {
-            await using var c = await _ds.OpenConnectionAsync(ct).ConfigureAwait(false);
-            // Fast path: everything in one transaction; on failure fall back to one transaction per atomic write.
+            var tcs = new TaskCompletionSource<Exception?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_queue.Writer.TryWrite(new Request(writes[i].Payload.Select(TagCsv.Unwrap).ToList(), tcs)))
+            {
+                tcs.SetResult(new ObjectDisposedException(nameof(PostgresJournal)));
+            }
+            tasks[i] = tcs.Task;
+        }
+        return await Task.WhenAll(tasks).ConfigureAwait(false);
+    }
+
+    private sealed record Request(List<Persistent> Rows, TaskCompletionSource<Exception?> Done);
+
+    // The single writer: drains the pending atomic writes of all callers (up to batch-size rows) into one transaction;
+    // if that fails, each atomic write is retried in its own transaction so that only the bad ones fail.
+    private async Task WriteLoop()
+    {
+        var batch = new List<Request>();
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            var rows = 0;
+            while (rows < _batchSize && _queue.Reader.TryRead(out var r))
+            {
+                batch.Add(r);
+                rows += r.Rows.Count;
+            }
+            var results = new Exception?[batch.Count];
             try
             {
-                await WriteTx(c, rows.SelectMany(r => r).ToList(), ct).ConfigureAwait(false);
-                return results;
-            }
-            catch (Exception) when (writes.Count > 1)
-            {
-            }
-            for (var i = 0; i < rows.Count; i++)
-            {
+                await using var c = await _ds.OpenConnectionAsync().ConfigureAwait(false);
                 try
                 {
-                    await WriteTx(c, rows[i], ct).ConfigureAwait(false);
+                    await WriteTx(c, batch.SelectMany(r => r.Rows).ToList(), CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception e)
                 {
-                    results[i] = e;
+                    if (batch.Count == 1)
+                    {
+                        results[0] = e;
+                    }
+                    else
+                    {
+                        for (var i = 0; i < batch.Count; i++)
+                        {
+                            try
+                            {
+                                await WriteTx(c, batch[i].Rows, CancellationToken.None).ConfigureAwait(false);
+                            }
+                            catch (Exception e2)
+                            {
+                                results[i] = e2;
+                            }
+                        }
+                    }
                 }
             }
+            catch (Exception e)
+            {
+                for (var i = 0; i < results.Length; i++)
+                {
+                    results[i] ??= e;
+                }
+            }
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Done.TrySetResult(results[i]);
+            }
         }
-        catch (Exception e) when (writes.Count == 1)
-        {
-            results[0] = e;
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-        return results;
     }
 
     private async Task WriteTx(NpgsqlConnection c, List<Persistent> rows, CancellationToken ct)
@@ -221,8 +261,9 @@ public sealed class PostgresJournal : IJournal
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
         await _ds.DisposeAsync().ConfigureAwait(false);
-        _writeLock.Dispose();
     }
 }
 
