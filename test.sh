@@ -18,6 +18,7 @@ echo "== services"
 scripts/services.sh start "$services_dir"
 # shellcheck disable=SC1091
 source "$services_dir/env"
+export MARKETSIM_DUCKDB_NODE_MODULES="$(scripts/duckdb-setup.sh)"
 
 echo "== restore + build (Release, warnings are errors)"
 dotnet build MarketSim.sln -c Release -nologo -v q

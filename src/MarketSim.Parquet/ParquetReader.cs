@@ -497,6 +497,28 @@ public sealed class ParquetReader : IDisposable
                         break;
                     }
 
+                case 9 when _dense is int[] or long[] or float[] or double[]:
+                    {
+                        int width = _dense is int[] or float[] ? 4 : 8;
+                        if (values.Length < (long)nonNull * width)
+                        {
+                            throw new InvalidDataException("BYTE_STREAM_SPLIT page holds fewer values than it claims");
+                        }
+
+                        var tmp = new byte[nonNull * width];
+                        for (int k = 0; k < width; k++)
+                        {
+                            var stream = values.Slice(k * nonNull, nonNull);
+                            for (int i = 0; i < nonNull; i++)
+                            {
+                                tmp[(i * width) + k] = stream[i];
+                            }
+                        }
+
+                        DecodePlain(tmp, _dense, _count, nonNull);
+                        break;
+                    }
+
                 case 3 when _col.Type == ParquetType.Boolean:
                     {
                         int len = BinaryPrimitives.ReadInt32LittleEndian(values);
