@@ -499,7 +499,7 @@ public sealed class ParquetReader : IDisposable
 
                 case 9 when _dense is int[] or long[] or float[] or double[]:
                     {
-                        int width = _dense is int[] or float[] ? 4 : 8;
+                        int width = _dense is int[] or float[]? 4 : 8;
                         if (values.Length < (long)nonNull * width)
                         {
                             throw new InvalidDataException("BYTE_STREAM_SPLIT page holds fewer values than it claims");
