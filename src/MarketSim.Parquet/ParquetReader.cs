@@ -118,7 +118,7 @@ public sealed class ParquetReader : IDisposable
         {
             return DecodeChunk(Schema.Columns[ci], raw);
         }
-        catch (Exception e) when (e is InvalidDataException or EndOfStreamException or IndexOutOfRangeException or ArgumentOutOfRangeException or InvalidOperationException or OverflowException)
+        catch (Exception e) when (e is not ParquetFormatException and not OutOfMemoryException)
         {
             throw Error($"column {name}, row group {rowGroup}: {e.Message}", e);
         }
@@ -182,7 +182,7 @@ public sealed class ParquetReader : IDisposable
             fmd = new ThriftReader(footer).ReadStruct();
             return ParseMetadata(fmd, length - 8 - footerLen);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is not ParquetFormatException and not OutOfMemoryException)
         {
             throw Error($"malformed file metadata: {e.Message}", e);
         }
