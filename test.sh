@@ -18,7 +18,10 @@ echo "== services"
 scripts/services.sh start "$services_dir"
 # shellcheck disable=SC1091
 source "$services_dir/env"
-export MARKETSIM_DUCKDB_NODE_MODULES="$(scripts/duckdb-setup.sh)"
+# DuckDB (npm) is the independent Parquet implementation the compatibility specs compare against.
+# A plain assignment, so that a failed install stops the script (set -e).
+duckdb_modules=$(scripts/duckdb-setup.sh)
+export MARKETSIM_DUCKDB_NODE_MODULES=$duckdb_modules
 
 echo "== restore + build (Release, warnings are errors)"
 dotnet build MarketSim.sln -c Release -nologo -v q
