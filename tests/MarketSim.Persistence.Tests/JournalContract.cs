@@ -1,3 +1,6 @@
+using FsCheck;
+using FsCheck.Fluent;
+
 namespace MarketSim.Persistence.Tests;
 
 /// <summary>The journal contract (Akka TCK JournalSpec), written once for every provider.</summary>
@@ -71,6 +74,21 @@ public abstract class JournalSpec(IStoreFactory factory) : IAsyncLifetime
     [Fact]
     public async Task Journal_should_not_replay_messages_for_an_unknown_persistence_id() =>
         Assert.Empty(await ReplayAsync("unknown", 1, long.MaxValue, long.MaxValue));
+
+    [Fact]
+    public void Journal_should_replay_exactly_the_requested_range_for_any_bounds_and_limit()
+    {
+        var gen =
+            from lo in Gen.Choose(-1, 7)
+            from hi in Gen.Choose(-1, 7)
+            from max in Gen.Choose(-1, 7)
+            select (lo, hi, max);
+        Prop.ForAll(gen.ToArbitrary(), t =>
+        {
+            var expected = Enumerable.Range(1, 5).Where(s => s >= t.lo && s <= t.hi).Take(Math.Max(0, t.max)).Select(s => (long)s);
+            return ReplayAsync(Pid, t.lo, t.hi, t.max).GetAwaiter().GetResult().SequenceEqual(expected);
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(40));
+    }
 
     [Fact]
     public async Task Journal_should_return_zero_as_highest_sequence_number_for_an_unknown_id() =>
