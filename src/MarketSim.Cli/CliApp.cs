@@ -86,6 +86,7 @@ public static class CliApp
         root.Subcommands.Add(ConfigCommands.Build(stdout));
         root.Subcommands.Add(RunCommand.Build(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
+        root.Subcommands.Add(ParquetCommands.Build(stdout, stderr));
         ParityCommands.AddTo(root, stdout, stderr);
         foreach (var option in root.Options)
         {
