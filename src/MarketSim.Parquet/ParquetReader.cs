@@ -354,8 +354,7 @@ public sealed class ParquetReader : IDisposable
                     {
                         var dh = header.OptStruct(5) ?? throw new InvalidDataException("data page without header");
                         int n = (int)dh.Long(1, "DataPageHeader.num_values");
-                        var bytes = Codec.Decompress(raw.Codec, body, (int)uncompressed);
-                        ReadOnlySpan<byte> span = bytes;
+                        ReadOnlySpan<byte> span = raw.Codec == 0 ? body : Codec.Decompress(raw.Codec, body, (int)uncompressed);
                         int[]? levels = null;
                         if (!col.Required)
                         {
