@@ -92,24 +92,11 @@ public sealed class SqliteJournal : IJournal
         try
         {
             using var tx = _writeConn.BeginTransaction();
-            using var ins = _writeConn.CreateCommand();
+            var (ins, pP, pS, pM, pT, pB, pG, pI) = _insert ??= PrepareInsert();
+            var (tagCmd, tO, tG, tP, tS) = _insertTag ??= PrepareTag();
+            var sp = _savepoint ??= _writeConn.CreateCommand();
             ins.Transaction = tx;
-            ins.CommandText = "INSERT INTO event_journal (persistence_id, sequence_nr, is_deleted, manifest, timestamp, payload, tags, serializer_id) VALUES ($p,$s,0,$m,$t,$b,$g,$i); SELECT last_insert_rowid();";
-            var pP = ins.Parameters.Add("$p", SqliteType.Text);
-            var pS = ins.Parameters.Add("$s", SqliteType.Integer);
-            var pM = ins.Parameters.Add("$m", SqliteType.Text);
-            var pT = ins.Parameters.Add("$t", SqliteType.Integer);
-            var pB = ins.Parameters.Add("$b", SqliteType.Blob);
-            var pG = ins.Parameters.Add("$g", SqliteType.Text);
-            var pI = ins.Parameters.Add("$i", SqliteType.Integer);
-            using var tagCmd = _writeConn.CreateCommand();
             tagCmd.Transaction = tx;
-            tagCmd.CommandText = "INSERT INTO tags (ordering_id, tag, persistence_id, sequence_nr) VALUES ($o,$g,$p,$s)";
-            var tO = tagCmd.Parameters.Add("$o", SqliteType.Integer);
-            var tG = tagCmd.Parameters.Add("$g", SqliteType.Text);
-            var tP = tagCmd.Parameters.Add("$p", SqliteType.Text);
-            var tS = tagCmd.Parameters.Add("$s", SqliteType.Integer);
-            using var sp = _writeConn.CreateCommand();
             sp.Transaction = tx;
             for (var i = 0; i < batch.Count; i++)
             {
@@ -158,6 +145,26 @@ public sealed class SqliteJournal : IJournal
         {
             batch[i].Done.TrySetResult(results[i]);
         }
+    }
+
+    private (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter)? _insert;
+    private (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter)? _insertTag;
+    private SqliteCommand? _savepoint;
+
+    // Commands are prepared once on the writer connection and reused by every flush.
+    private (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter) PrepareInsert()
+    {
+        var ins = _writeConn.CreateCommand();
+        ins.CommandText = "INSERT INTO event_journal (persistence_id, sequence_nr, is_deleted, manifest, timestamp, payload, tags, serializer_id) VALUES ($p,$s,0,$m,$t,$b,$g,$i) RETURNING ordering";
+        return (ins, ins.Parameters.Add("$p", SqliteType.Text), ins.Parameters.Add("$s", SqliteType.Integer), ins.Parameters.Add("$m", SqliteType.Text),
+            ins.Parameters.Add("$t", SqliteType.Integer), ins.Parameters.Add("$b", SqliteType.Blob), ins.Parameters.Add("$g", SqliteType.Text), ins.Parameters.Add("$i", SqliteType.Integer));
+    }
+
+    private (SqliteCommand, SqliteParameter, SqliteParameter, SqliteParameter, SqliteParameter) PrepareTag()
+    {
+        var cmd = _writeConn.CreateCommand();
+        cmd.CommandText = "INSERT INTO tags (ordering_id, tag, persistence_id, sequence_nr) VALUES ($o,$g,$p,$s)";
+        return (cmd, cmd.Parameters.Add("$o", SqliteType.Integer), cmd.Parameters.Add("$g", SqliteType.Text), cmd.Parameters.Add("$p", SqliteType.Text), cmd.Parameters.Add("$s", SqliteType.Integer));
     }
 
     private static void Exec(SqliteCommand cmd, string sql)
@@ -273,6 +280,9 @@ public sealed class SqliteJournal : IJournal
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        _insert?.Item1.Dispose();
+        _insertTag?.Item1.Dispose();
+        _savepoint?.Dispose();
         _writeConn.Dispose();
     }
 }
