@@ -38,6 +38,8 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
               await c.run(`COPY (${all}) TO '${dir}/all_${codec}.parquet' (FORMAT PARQUET, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`);
             }
             await c.run(`COPY (SELECT b, d, f, s, ob, od, ofl FROM (${all})) TO '${dir}/v2.parquet' (FORMAT PARQUET, PARQUET_VERSION V2, ROW_GROUP_SIZE 2048)`);
+            await c.run(`COPY (SELECT range / 3 d, 'k' || (range % 1000) s, CASE WHEN range % 9 = 0 THEN NULL ELSE md5(range::VARCHAR) END os,
+              CASE WHEN range % 11 = 0 THEN NULL ELSE range END ol FROM range(300000)) TO '${dir}/big.parquet' (FORMAT PARQUET, ROW_GROUP_SIZE 200000)`);
             for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.parquet'))) {
               await dump(c, `${dir}/${f}`, `${dir}/${f}.json`);
             }
@@ -56,7 +58,7 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
     {
         RunNode("fixtures", _dir, "");
         var files = Directory.GetFiles(_dir, "*.parquet");
-        Assert.Equal(4, files.Length);
+        Assert.Equal(5, files.Length);
         foreach (var file in files)
         {
             var expected = LoadDump(file);
