@@ -217,6 +217,11 @@ public abstract class ReceivePersistentActor : ReceiveActor, IWithUnboundedStash
         }
         var handled = base.AroundReceive(receive, message);
         FlushPending();
+        if (!_writing && Stash.Count > 0)
+        {
+            // A command that did not persist: the rest of the stash goes back in front of newer messages.
+            Stash.UnstashAll();
+        }
         return handled;
     }
 
@@ -341,9 +346,10 @@ public abstract class ReceivePersistentActor : ReceiveActor, IWithUnboundedStash
         {
             FlushPending();
         }
-        else
+        else if (Stash.Count > 0)
         {
-            Stash.UnstashAll();
+            // As in Akka: one command at a time, so that a stream of persisting commands is not re-stashed over and over.
+            Stash.Unstash();
         }
     }
 
