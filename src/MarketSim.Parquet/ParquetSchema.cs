@@ -136,6 +136,9 @@ public sealed record ParquetWriterOptions
     /// <summary>Rows buffered before a row group is flushed by <see cref="ParquetWriter.WriteBatch"/>.</summary>
     public int RowGroupSize { get; init; } = 1 << 20;
 
+    /// <summary>Target size of a data page of fixed-width values (INT32, INT64, FLOAT, DOUBLE), in bytes.</summary>
+    public int DataPageSize { get; init; } = 1 << 20;
+
     /// <summary>Dictionary-encode string columns.</summary>
     public bool DictionaryStrings { get; init; }
 }

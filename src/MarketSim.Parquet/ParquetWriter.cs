@@ -26,9 +26,9 @@ public sealed class ParquetWriter : IDisposable
         _stream = stream;
         _leaveOpen = leaveOpen;
         _options = options ?? new ParquetWriterOptions();
-        if (_options.RowGroupSize <= 0)
+        if (_options.RowGroupSize <= 0 || _options.DataPageSize <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(options), "RowGroupSize must be positive");
+            throw new ArgumentOutOfRangeException(nameof(options), "RowGroupSize and DataPageSize must be positive");
         }
 
         Schema = schema;
@@ -179,9 +179,9 @@ public sealed class ParquetWriter : IDisposable
 
             meta.DictionaryOffset = _position;
             uncompressedTotal += WritePage(2, dictPage.Span, dict.Values.Count, 0);
-            int width = dict.Values.Count <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(dict.Values.Count - 1));
-            page.Add((byte)width);
-            Rle.WriteBitPacked(page, dict.Indices.AsSpan(0, b.Rows - b.Nulls), width);
+            int indexWidth = dict.Values.Count <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(dict.Values.Count - 1));
+            page.Add((byte)indexWidth);
+            Rle.WriteBitPacked(page, dict.Indices.AsSpan(0, b.Rows - b.Nulls), indexWidth);
             valueEncoding = 8;
             encodings.Add(8);
             encodings.Add(0);
@@ -192,7 +192,46 @@ public sealed class ParquetWriter : IDisposable
         }
 
         meta.DataOffset = _position;
-        if (col.Required && b.Dictionary is null)
+        int width = col.Type switch { ParquetType.Int32 or ParquetType.Float => 4, ParquetType.Int64 or ParquetType.Double => 8, _ => 0 };
+        if (width > 0)
+        {
+            // Fixed-width values: split the chunk into pages of about DataPageSize bytes.
+            int rowsPerPage = Math.Max(1, _options.DataPageSize / width);
+            int valueOffset = 0;
+            for (int r0 = 0; r0 < b.Rows; r0 += rowsPerPage)
+            {
+                int n = Math.Min(rowsPerPage, b.Rows - r0);
+                int nonNull = n;
+                page.Clear();
+                if (!col.Required)
+                {
+                    var levelSlice = b.DefLevels.AsSpan(r0, n);
+                    nonNull = 0;
+                    foreach (var l in levelSlice)
+                    {
+                        nonNull += l;
+                    }
+
+                    var levels = new ByteBuffer((n / 8) + 16);
+                    Rle.WriteBitPacked(levels, levelSlice, 1);
+                    Codec.WriteInt32(page, levels.Length);
+                    page.Add(levels.Span);
+                }
+
+                var valueBytes = b.Values.Span.Slice(valueOffset, nonNull * width);
+                valueOffset += nonNull * width;
+                if (col.Required)
+                {
+                    uncompressedTotal += WritePage(0, valueBytes, n, 0);
+                }
+                else
+                {
+                    page.Add(valueBytes);
+                    uncompressedTotal += WritePage(0, page.Span, n, 0);
+                }
+            }
+        }
+        else if (col.Required && b.Dictionary is null)
         {
             uncompressedTotal += WritePage(0, b.Values.Span, b.Rows, valueEncoding);
         }

@@ -78,7 +78,7 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
     {
         var file = Path.Combine(_dir, "ms.parquet");
         var data = RoundTripSpec.AllTypesData(3000);
-        using (var w = ParquetWriter.Create(file, RoundTripSpec.AllTypes(), new ParquetWriterOptions { Compression = codec, RowGroupSize = 1000, DictionaryStrings = dictionary }))
+        using (var w = ParquetWriter.Create(file, RoundTripSpec.AllTypes(), new ParquetWriterOptions { Compression = codec, RowGroupSize = 1000, DataPageSize = 1000, DictionaryStrings = dictionary }))
         {
             w.WriteBatch(data);
         }

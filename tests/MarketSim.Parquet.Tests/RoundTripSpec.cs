@@ -73,7 +73,7 @@ public sealed class RoundTripSpec : IDisposable
     {
         var path = Path.Combine(_dir, "all.parquet");
         var data = AllTypesData(1000);
-        using (var w = ParquetWriter.Create(path, AllTypes(), new ParquetWriterOptions { Compression = codec, RowGroupSize = 300 }))
+        using (var w = ParquetWriter.Create(path, AllTypes(), new ParquetWriterOptions { Compression = codec, RowGroupSize = 300, DataPageSize = 100 }))
         {
             w.WriteBatch(data);
         }
