@@ -27,6 +27,19 @@ public sealed class SqliteJournal : IJournal
         _batchSize = Math.Max(1, batchSize);
         _writeConn = new SqliteConnection(_cs);
         _writeConn.Open();
+        try
+        {
+            EnsureSchema();
+        }
+        catch
+        {
+            _writeConn.Dispose();
+            throw;
+        }
+        _writer = Task.Run(WriteLoop);
+    }
+
+    private void EnsureSchema() =>
         SqliteSchema.Ensure(_writeConn, """
             CREATE TABLE IF NOT EXISTS event_journal (
               ordering INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -51,8 +64,6 @@ public sealed class SqliteJournal : IJournal
               PRIMARY KEY (ordering_id, tag));
             CREATE INDEX IF NOT EXISTS ix_tags_tag ON tags (tag, ordering_id);
             """, SchemaVersion);
-        _writer = Task.Run(WriteLoop);
-    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken ct = default)
