@@ -354,6 +354,11 @@ public sealed class ParquetReader : IDisposable
                     {
                         var dh = header.OptStruct(5) ?? throw new InvalidDataException("data page without header");
                         int n = (int)dh.Long(1, "DataPageHeader.num_values");
+                        if (n < 0 || n > total - acc.Rows)
+                        {
+                            throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
+                        }
+
                         ReadOnlySpan<byte> span = raw.Codec == 0 ? body : Codec.Decompress(raw.Codec, body, (int)uncompressed);
                         int[]? levels = null;
                         if (!col.Required)
@@ -377,6 +382,11 @@ public sealed class ParquetReader : IDisposable
                     {
                         var dh = header.OptStruct(8) ?? throw new InvalidDataException("data page v2 without header");
                         int n = (int)dh.Long(1, "DataPageHeaderV2.num_values");
+                        if (n < 0 || n > total - acc.Rows)
+                        {
+                            throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
+                        }
+
                         int defLen = (int)dh.Long(5, "DataPageHeaderV2.definition_levels_byte_length");
                         int repLen = (int)dh.Long(6, "DataPageHeaderV2.repetition_levels_byte_length");
                         if (defLen < 0 || repLen < 0 || defLen + repLen > body.Length)
