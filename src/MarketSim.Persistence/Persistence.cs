@@ -72,7 +72,7 @@ public sealed class Persistence
         return id switch
         {
             "akka.persistence.journal.sqlite" => new SqliteJournal(SqliteSource(c, id), batchSize: c.GetInt(id + ".batch-size", 100)),
-            "akka.persistence.journal.postgresql" => new PostgresJournal(Required(c, id + ".connection-string"), c.GetString(id + ".schema-name") ?? "public", batchSize: c.GetInt(id + ".batch-size", 100)),
+            "akka.persistence.journal.postgresql" => new PostgresJournal(Required(c, id + ".connection-string"), c.GetString(id + ".schema-name") ?? "public", batchSize: c.GetInt(id + ".batch-size", 100)) { ReplayBatchSize = c.GetInt(id + ".replay-batch-size", 1000) },
             _ => throw new InvalidOperationException($"Unknown journal plugin [{id}] (akka.persistence.journal.plugin)"),
         };
     }

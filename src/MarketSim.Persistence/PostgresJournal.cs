@@ -185,16 +185,27 @@ public sealed class PostgresJournal : IJournal
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Rows read per replay query (<c>replay-batch-size</c>).</summary>
+    public int ReplayBatchSize { get; init; } = 1000;
+
     /// <inheritdoc />
     public async Task ReplayMessagesAsync(string persistenceId, long fromSequenceNr, long toSequenceNr, long max, Action<Persistent> onReplayed, CancellationToken ct = default)
     {
-        if (max <= 0 || fromSequenceNr > toSequenceNr)
+        var from = fromSequenceNr;
+        var left = max;
+        while (left > 0 && from <= toSequenceNr)
         {
-            return;
-        }
-        foreach (var e in await EventsByPersistenceIdAsync(persistenceId, fromSequenceNr, toSequenceNr, (int)Math.Min(max, int.MaxValue), ct).ConfigureAwait(false))
-        {
-            onReplayed(new Persistent(e.Event, e.PersistenceId, e.SequenceNr, e.Tags, e.Timestamp));
+            var page = await EventsByPersistenceIdAsync(persistenceId, from, toSequenceNr, (int)Math.Min(left, Math.Max(1, ReplayBatchSize)), ct).ConfigureAwait(false);
+            foreach (var e in page)
+            {
+                onReplayed(new Persistent(e.Event, e.PersistenceId, e.SequenceNr, e.Tags, e.Timestamp));
+                from = e.SequenceNr + 1;
+                left--;
+            }
+            if (page.Count < Math.Max(1, ReplayBatchSize))
+            {
+                return;
+            }
         }
     }
 

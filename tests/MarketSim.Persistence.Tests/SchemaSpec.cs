@@ -96,4 +96,18 @@ public sealed class PostgresSchemaSpec : IAsyncLifetime
         cmd.CommandText = $"SELECT count(*) FROM information_schema.columns WHERE table_schema='{_schema}' AND table_name='event_journal' AND column_name='created_at'";
         Assert.Equal(1L, await cmd.ExecuteScalarAsync());
     }
+
+    [Fact]
+    public async Task Postgres_journal_should_replay_in_pages_of_replay_batch_size()
+    {
+        await using var j = new PostgresJournal(PostgresStoreFactory.ConnectionString, _schema) { ReplayBatchSize = 7 };
+        var r = await j.WriteMessagesAsync([new AtomicWrite([.. Enumerable.Range(1, 20).Select(i => new Persistent(new Evt($"e{i}"), "paged", i, []))])]);
+        Assert.Null(r[0]);
+        var all = new List<long>();
+        await j.ReplayMessagesAsync("paged", 1, long.MaxValue, long.MaxValue, p => all.Add(p.SequenceNr));
+        Assert.Equal(Enumerable.Range(1, 20).Select(i => (long)i), all);
+        var some = new List<long>();
+        await j.ReplayMessagesAsync("paged", 3, 18, 15, p => some.Add(p.SequenceNr));
+        Assert.Equal(Enumerable.Range(3, 15).Select(i => (long)i), some);
+    }
 }
