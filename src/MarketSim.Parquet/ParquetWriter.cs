@@ -179,7 +179,7 @@ public sealed class ParquetWriter : IDisposable
 
             meta.DictionaryOffset = _position;
             uncompressedTotal += WritePage(2, dictPage.Span, dict.Values.Count, 0);
-            int indexWidth = dict.Values.Count <= 1 ? 0 : 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)(dict.Values.Count - 1));
+            int indexWidth = Math.Max(1, 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)Math.Max(dict.Values.Count - 1, 0)));
             page.Add((byte)indexWidth);
             Rle.WriteBitPacked(page, dict.Indices.AsSpan(0, b.Rows - b.Nulls), indexWidth);
             valueEncoding = 8;

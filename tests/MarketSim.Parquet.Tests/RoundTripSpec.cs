@@ -101,6 +101,21 @@ public sealed class RoundTripSpec : IDisposable
     }
 
     [Fact]
+    public void A_dictionary_with_one_entry_round_trips()
+    {
+        var ms = new MemoryStream();
+        var schema = new ParquetSchema(ParquetColumn.String("s", required: false));
+        using (var w = ParquetWriter.Create(ms, schema, new ParquetWriterOptions { DictionaryStrings = true }, leaveOpen: true))
+        {
+            w.WriteBatch(new[] { "same", null, "same", "same" });
+        }
+
+        ms.Position = 0;
+        using var r = ParquetReader.Open(ms);
+        Assert.Equal(["same", null, "same", "same"], r.ReadColumn<string?>("s"));
+    }
+
+    [Fact]
     public void Batches_are_split_into_row_groups_of_the_configured_size()
     {
         var ms = new MemoryStream();
