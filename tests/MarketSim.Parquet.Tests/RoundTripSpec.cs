@@ -112,7 +112,7 @@ public sealed class RoundTripSpec : IDisposable
 
         ms.Position = 0;
         using var r = ParquetReader.Open(ms);
-        Assert.Equal(["same", null, "same", "same"], r.ReadColumn<string?>("s"));
+        Assert.Equal(new string?[] { "same", null, "same", "same" }, r.ReadColumn<string?>("s"));
     }
 
     [Fact]
