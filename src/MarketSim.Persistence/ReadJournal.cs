@@ -83,6 +83,38 @@ public sealed class ReadJournal(IJournal journal, TimeSpan refreshInterval, int 
     }
 }
 
+/// <summary>Live twin of <see cref="ReadJournal.CurrentEventsByPersistenceId"/>.</summary>
+public static class ReadJournalLiveExtensions
+{
+    /// <summary>Events of one id with from ≤ seq ≤ to, then new ones as they are written (until cancelled or <paramref name="toSequenceNr"/> was delivered).</summary>
+    public static async IAsyncEnumerable<EventEnvelope> EventsByPersistenceId(this ReadJournal readJournal, string persistenceId, long fromSequenceNr = 0,
+        long toSequenceNr = long.MaxValue, [EnumeratorCancellation] CancellationToken ct = default)
+    {
+        var from = fromSequenceNr;
+        while (!ct.IsCancellationRequested && from <= toSequenceNr)
+        {
+            var any = false;
+            await foreach (var e in readJournal.CurrentEventsByPersistenceId(persistenceId, from, toSequenceNr, ct).ConfigureAwait(false))
+            {
+                any = true;
+                from = e.SequenceNr + 1;
+                yield return e;
+            }
+            if (!any && from <= toSequenceNr)
+            {
+                try
+                {
+                    await Task.Delay(readJournal.RefreshInterval, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    yield break;
+                }
+            }
+        }
+    }
+}
+
 /// <summary>Where a projection keeps its last processed offset.</summary>
 public interface IOffsetStore
 {

@@ -236,6 +236,23 @@ public abstract class JournalSpec(IStoreFactory factory) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Query_live_events_by_persistence_id_should_deliver_events_written_later_and_complete_at_the_upper_bound()
+    {
+        var rj = new ReadJournal(Journal, TimeSpan.FromMilliseconds(20));
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var seen = new List<long>();
+        await foreach (var e in rj.EventsByPersistenceId(Pid, 4, 7, cts.Token))
+        {
+            seen.Add(e.SequenceNr);
+            if (e.SequenceNr == 5)
+            {
+                await WriteAsync(Pid, 6, 8);
+            }
+        }
+        Assert.Equal([4L, 5L, 6L, 7L], seen);
+    }
+
+    [Fact]
     public async Task Projection_should_resume_after_the_stored_offset()
     {
         await WriteAsync("proj", 1, 3, "p");
