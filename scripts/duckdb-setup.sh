@@ -7,9 +7,9 @@ _root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 _dir="$_root/.tools/duckdb"
 mkdir -p "$_dir"
 [ -f "$_root/.tools/.gitignore" ] || printf '*\n' > "$_root/.tools/.gitignore"
-if [ ! -f "$_dir/node_modules/@duckdb/node-api/package.json" ]; then
+if ! grep -q '"version": "1.5.6-r.1"' "$_dir/node_modules/@duckdb/node-api/package.json" 2>/dev/null; then
   (cd "$_dir" && { [ -f package.json ] || printf '{"private":true}\n' > package.json; } \
-    && npm install --no-audit --no-fund --silent @duckdb/node-api >&2)
+    && npm install --no-audit --no-fund --silent --save-exact @duckdb/node-api@1.5.6-r.1 >&2)
 fi
 export MARKETSIM_DUCKDB_NODE_MODULES="$_dir/node_modules"
 echo "$MARKETSIM_DUCKDB_NODE_MODULES"
