@@ -1,0 +1,64 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using MarketSim.Markets.Export;
+using MarketSim.Parquet;
+
+namespace MarketSim.Cli;
+
+/// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|none]</c> (docs/outputs.md).</summary>
+public static class ExportCommand
+{
+    public static Command Build(TextWriter stdout, TextWriter stderr)
+    {
+        var runDir = new Argument<string>("RUN_DIR") { Description = "Run folder (holds journal.db)" };
+        var format = new Option<string>("--format") { Description = "parquet or csv", DefaultValueFactory = _ => "parquet" };
+        var outDir = new Option<string>("--out") { Description = "Folder to write the tables into", Required = true };
+        var compression = new Option<string>("--compression") { Description = "Parquet compression: snappy, gzip or none", DefaultValueFactory = _ => "snappy" };
+        var command = new Command("export",
+            "Export a run's journal to the tables events, predictions, event_scores and weights (docs/outputs.md).\n" +
+            "Example: marketsim export runs/20260101T000000Z_parity-cliff-fog --format parquet --out runs/export")
+        { runDir, format, outDir, compression };
+        command.SetAction(parse =>
+        {
+            var fmt = parse.GetValue(format)?.ToLowerInvariant() switch
+            {
+                "parquet" => ExportFormat.Parquet,
+                "csv" => ExportFormat.Csv,
+                var other => throw new UsageException($"--format must be parquet or csv, not '{other}'"),
+            };
+            var codec = parse.GetValue(compression)?.ToLowerInvariant() switch
+            {
+                "snappy" => ParquetCompression.Snappy,
+                "gzip" => ParquetCompression.Gzip,
+                "none" or "uncompressed" => ParquetCompression.Uncompressed,
+                var other => throw new UsageException($"--compression must be snappy, gzip or none, not '{other}'"),
+            };
+
+            var watch = Stopwatch.StartNew();
+            ExportResult result;
+            try
+            {
+                result = RunExporter.Export(parse.GetValue(runDir)!, parse.GetValue(outDir)!, new ExportOptions(fmt, codec));
+            }
+            catch (ExportException e)
+            {
+                throw new UsageException(e.Message);
+            }
+
+            if (result.Warning is not null)
+            {
+                stderr.WriteLine("marketsim: warning: " + result.Warning);
+            }
+
+            foreach (var (table, file) in result.Files.OrderBy(f => f.Key, StringComparer.Ordinal))
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{table}: {result.Rows[table]} rows -> {file}"));
+            }
+
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"exported in {watch.Elapsed.TotalSeconds:F2} s"));
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+}
