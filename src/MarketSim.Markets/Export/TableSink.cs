@@ -88,6 +88,12 @@ internal sealed class TableSink : IDisposable
         }
         else if (_csv is not null)
         {
+            var fields = new Func<int, string>[Buffers.Length];
+            for (var c = 0; c < Buffers.Length; c++)
+            {
+                fields[c] = Formatter(Schema.Columns[c], Buffers[c]);
+            }
+
             for (var r = 0; r < Count; r++)
             {
                 for (var c = 0; c < Buffers.Length; c++)
@@ -97,7 +103,7 @@ internal sealed class TableSink : IDisposable
                         _csv.Write(',');
                     }
 
-                    _csv.Write(Format(Schema.Columns[c], Buffers[c].GetValue(r)));
+                    _csv.Write(fields[c](r));
                 }
 
                 _csv.Write("\r\n");
@@ -113,6 +119,17 @@ internal sealed class TableSink : IDisposable
         _parquet?.Dispose();
         _csv?.Dispose();
     }
+
+    /// <summary>A typed CSV field formatter over one column buffer (no boxing for the common column types).</summary>
+    private static Func<int, string> Formatter(ParquetColumn column, Array buffer) => buffer switch
+    {
+        long[] micros when column.LogicalType == ParquetLogicalType.TimestampMicros => r => Format(column, micros[r]),
+        long[] a => r => a[r].ToString(CultureInfo.InvariantCulture),
+        int[] a => r => a[r].ToString(CultureInfo.InvariantCulture),
+        double[] a => r => a[r].ToString("R", CultureInfo.InvariantCulture),
+        string?[] a => r => a[r] is { } v ? Quote(v) : string.Empty,
+        _ => r => Format(column, buffer.GetValue(r)),
+    };
 
     /// <summary>A CSV field: empty for null, ISO 8601 UTC for timestamps, round-trip invariant numbers, RFC 4180 quoting.</summary>
     internal static string Format(ParquetColumn column, object? value) => value switch
