@@ -425,18 +425,7 @@ public static class ParityCommands
             return;
         }
 
-        var widths = new int[columns.Length];
-        for (var c = 0; c < columns.Length; c++)
-        {
-            widths[c] = Math.Max(columns[c].Length, rows.Count == 0 ? 0 : rows.Max(r => r[c].Length));
-        }
-
-        string Line(string[] cells) => string.Join("  ", cells.Select((x, c) => c == 0 ? x.PadRight(widths[c]) : x.PadLeft(widths[c]))).TrimEnd();
-        stdout.WriteLine(Line(columns));
-        foreach (var row in rows)
-        {
-            stdout.WriteLine(Line(row));
-        }
+        TextTable.Write(stdout, columns, rows);
     }
 
     private static T Guard<T>(Func<T> run)

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Markets.Summary;
@@ -115,31 +114,8 @@ public static class RunCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(summary);
         var (headers, rows) = SummaryWriter.Table(summary);
-        var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        var sb = new StringBuilder();
-        sb.Append(Inv, $"{summary.Scenario}: seed {summary.Seed}, {summary.Events} events, {summary.Predictions} predictions, {summary.Intervals} intervals, {summary.Rejected} rejected\n");
-        void Row(IReadOnlyList<string> cells)
-        {
-            for (var i = 0; i < cells.Count; i++)
-            {
-                if (i > 0)
-                {
-                    sb.Append("  ");
-                }
-
-                sb.Append(i == 0 ? cells[i].PadRight(widths[i]) : cells[i].PadLeft(widths[i]));
-            }
-
-            sb.Append('\n');
-        }
-
-        Row(headers);
-        foreach (var r in rows)
-        {
-            Row(r);
-        }
-
-        stdout.Write(sb.ToString());
+        stdout.WriteLine(string.Create(Inv, $"{summary.Scenario}: seed {summary.Seed}, {summary.Events} events, {summary.Predictions} predictions, {summary.Intervals} intervals, {summary.Rejected} rejected"));
+        TextTable.Write(stdout, headers, rows);
     }
 
     private static Action<RunProgress> PlainProgress(TextWriter stderr)
