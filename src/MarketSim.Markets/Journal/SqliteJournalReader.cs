@@ -17,16 +17,20 @@ public sealed record JournalEnvelope(long Ordering, string PersistenceId, long S
 /// A payload that cannot be decoded raises <see cref="JournalCorruptException"/> naming persistence id and sequence number.
 /// Queries are lazy: enumerate each one to the end (or dispose the enumerator) before starting the next.
 /// </summary>
-public sealed class SqliteJournalReader : IDisposable
+public sealed class SqliteJournalReader : IRunJournalReader
 {
     private const string Columns = "e.ordering, e.persistence_id, e.sequence_nr, e.timestamp, e.manifest, e.payload, e.tags, e.serializer_id";
     private readonly SqliteConnection _connection;
 
-    private SqliteJournalReader(SqliteConnection connection, int schemaVersion)
+    private SqliteJournalReader(SqliteConnection connection, int schemaVersion, string location)
     {
         _connection = connection;
         SchemaVersion = schemaVersion;
+        Location = location;
     }
+
+    /// <inheritdoc />
+    public string Location { get; }
 
     /// <summary>The file's <c>PRAGMA user_version</c>.</summary>
     public int SchemaVersion { get; }
@@ -56,7 +60,7 @@ public sealed class SqliteJournalReader : IDisposable
             throw new InvalidOperationException($"{path}: journal schema version {version}; this build reads version {JournalSchema.Version}");
         }
 
-        return new SqliteJournalReader(connection, version);
+        return new SqliteJournalReader(connection, version, path);
     }
 
     /// <summary>Events of one persistence id with fromSeq ≤ sequence_nr ≤ toSeq, in sequence order, at most <paramref name="max"/>.</summary>
@@ -84,6 +88,27 @@ public sealed class SqliteJournalReader : IDisposable
     /// <summary>Every event with ordering &gt; <paramref name="offset"/>, in ordering.</summary>
     public IEnumerable<JournalEnvelope> AllEvents(long offset = 0) =>
         Query($"SELECT {Columns} FROM event_journal e WHERE e.ordering > $offset AND e.is_deleted = 0 ORDER BY e.ordering", ("$offset", offset));
+
+    /// <inheritdoc />
+    public IEnumerable<StoredRow> AllRows(long offset = 0)
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT ordering, persistence_id, sequence_nr, manifest, timestamp, payload, tags FROM event_journal WHERE ordering > $offset AND is_deleted = 0 ORDER BY ordering";
+        cmd.Parameters.AddWithValue("$offset", offset);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+        {
+            var tags = r.IsDBNull(6) ? string.Empty : r.GetString(6);
+            yield return new StoredRow(
+                r.GetInt64(0),
+                r.GetString(1),
+                r.GetInt64(2),
+                r.IsDBNull(3) ? string.Empty : r.GetString(3),
+                r.GetInt64(4),
+                r.IsDBNull(5) ? [] : (byte[])r.GetValue(5),
+                tags.Split(';', StringSplitOptions.RemoveEmptyEntries));
+        }
+    }
 
     /// <summary>Persistence ids, sorted.</summary>
     public IReadOnlyList<string> PersistenceIds()
