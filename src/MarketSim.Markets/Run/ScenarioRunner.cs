@@ -39,8 +39,8 @@ public static class ScenarioRunner
         CoordinatorResult result;
         try
         {
-            // The journal's copy of the scenario must not depend on the worker count (it never changes results).
-            var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1 });
+            // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
+            var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default });
             var writer = SqliteJournalWriter.Open(folder.JournalFile, new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes));
             try
             {

@@ -17,6 +17,9 @@ public static partial class ScenarioLoader
     /// <summary>Worker threads: <c>auto</c> (processor count) or a positive integer.</summary>
     public const string ParallelismPath = "marketsim.parallelism";
 
+    /// <summary>The deployment block choosing the journal backend.</summary>
+    public const string PersistencePath = "marketsim.persistence";
+
     private const string ReferenceResource = "MarketSim.Markets.reference.conf";
     private static readonly Lazy<Config> ReferenceConfig = new(() => ConfigFactory.FromResource(typeof(ScenarioLoader).Assembly, ReferenceResource));
 
@@ -190,13 +193,14 @@ public static partial class ScenarioLoader
     {
         var top = new ObjectReader(root, string.Empty, sink);
         var ms = top.Child("marketsim");
-        top.Finish(key => $"unknown key; a scenario file holds only {ScenarioPath} {{ ... }} and {ParallelismPath}");
+        top.Finish(key => $"unknown key; a scenario file holds only {ScenarioPath} {{ ... }}, {ParallelismPath} and {PersistencePath} {{ ... }}");
         if (ms is null)
         {
             return null;
         }
 
         var parallelism = ReadParallelism(ms);
+        var persistence = ReadPersistence(ms.Child("persistence"));
         var sc = ms.Child("scenario");
         ms.Finish();
         if (sc is null)
@@ -222,12 +226,12 @@ public static partial class ScenarioLoader
         sc.Finish();
 
         if (name is null || description is null || seed is null || world is null || timeline is null || miners is null
-            || validators is null || shardSize is null || outputs is null || parallelism is null || metrics is null)
+            || validators is null || shardSize is null || outputs is null || parallelism is null || metrics is null || persistence is null)
         {
             return null;
         }
 
-        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics);
+        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics, persistence);
     }
 
     private static MetricsSettings? ReadMetrics(ObjectReader? m)
@@ -243,6 +247,47 @@ public static partial class ScenarioLoader
         m.Finish();
         return budget is null || cost is null || bins is null ? null : new MetricsSettings(budget.Value, cost.Value, bins.Value);
     }
+
+    private static PersistenceSettings? ReadPersistence(ObjectReader? p)
+    {
+        if (p is null)
+        {
+            return null;
+        }
+
+        var journal = p.String("journal", null, ScenarioVocabulary.JournalKinds);
+        var pg = p.Child("postgres");
+        string? cs = null, schema = null;
+        if (pg is not null)
+        {
+            cs = pg.String("connection-string", null);
+            schema = pg.String("schema", null);
+            if (schema is { Length: > 0 } && !PostgresSchemaPattern().IsMatch(schema))
+            {
+                pg.Error("schema", $"invalid schema name {HoconText.Quote(schema)}; expected 1-63 characters: lower-case letters, digits, '_' (starting with a letter or '_')");
+                schema = null;
+            }
+
+            pg.Finish();
+        }
+
+        p.Finish();
+        if (journal is null || cs is null || schema is null)
+        {
+            return null;
+        }
+
+        if (journal == "postgres" && cs.Length == 0)
+        {
+            p.Error("journal", "journal = postgres needs marketsim.persistence.postgres.connection-string (or MARKETSIM_POSTGRES in the environment), e.g. --set marketsim.persistence.postgres.connection-string=\"Host=127.0.0.1;Port=5432;Username=marketsim;Password=...;Database=marketsim\"");
+            return null;
+        }
+
+        return new PersistenceSettings(journal, cs, schema);
+    }
+
+    [GeneratedRegex("^[a-z_][a-z0-9_]{0,62}$")]
+    private static partial Regex PostgresSchemaPattern();
 
     private static int? ReadParallelism(ObjectReader ms)
     {
@@ -690,13 +735,16 @@ public static partial class ScenarioLoader
         }
 
         var journal = o.Child("journal");
-        string? kind = null;
         int? flushEvents = null;
         long? flushBytes = null;
         bool? predictions = null;
         if (journal is not null)
         {
-            kind = journal.String("kind", null, ScenarioVocabulary.JournalKinds);
+            if (journal.Has("kind"))
+            {
+                journal.Error("kind", "outputs.journal.kind has moved: the backend is chosen with marketsim.persistence.journal = sqlite | postgres (or marketsim run --journal)");
+            }
+
             flushEvents = journal.Int("flush-events", null, 1, 1_000_000);
             flushBytes = journal.ByteSize("flush-bytes", null, 1024, 1L << 32);
             predictions = journal.Bool("record-predictions", null);
@@ -713,8 +761,8 @@ public static partial class ScenarioLoader
         }
 
         o.Finish();
-        return dir is null || kind is null || flushEvents is null || flushBytes is null || predictions is null || json is null || md is null
+        return dir is null || flushEvents is null || flushBytes is null || predictions is null || json is null || md is null
             ? null
-            : new OutputSettings(dir, kind, flushEvents.Value, flushBytes.Value, predictions.Value, json.Value, md.Value);
+            : new OutputSettings(dir, flushEvents.Value, flushBytes.Value, predictions.Value, json.Value, md.Value);
     }
 }

@@ -11,6 +11,7 @@ namespace MarketSim.Markets.Scenarios;
 /// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
 /// <param name="Outputs">Journal and summary settings.</param>
 /// <param name="Parallelism">Worker threads (<c>marketsim.parallelism</c>); never changes results.</param>
+/// <param name="Persistence">Where the journal lives (<c>marketsim.persistence</c>); never changes results.</param>
 /// <param name="Metrics">Parameters of the summary's metrics (shared/spec/parity.md §4).</param>
 public sealed record Scenario(
     string Name,
@@ -23,7 +24,8 @@ public sealed record Scenario(
     int ShardSize,
     OutputSettings Outputs,
     int Parallelism,
-    MetricsSettings Metrics)
+    MetricsSettings Metrics,
+    PersistenceSettings Persistence)
 {
     /// <summary>Total number of miners over all groups.</summary>
     public int MinerCount => Miners.Count == 0 ? 0 : Miners[^1].FirstMinerId + Miners[^1].Count;
@@ -143,9 +145,24 @@ public sealed record MetricsSettings(double ArbitrageBudget, double TransactionC
 /// <param name="SummaryMarkdown">Write summary.md.</param>
 public sealed record OutputSettings(
     string Directory,
-    string Journal,
     int FlushEvents,
     long FlushBytes,
     bool RecordPredictions,
     bool SummaryJson,
     bool SummaryMarkdown);
+
+/// <summary>
+/// Where a run's journal lives (<c>marketsim.persistence</c>, docs/persistence.md). A deployment choice like
+/// parallelism: the journal's contents, and so every result, are the same on either backend.
+/// </summary>
+/// <param name="Journal">sqlite (journal.db in the run folder) or postgres.</param>
+/// <param name="PostgresConnectionString">Npgsql connection string (postgres only).</param>
+/// <param name="PostgresSchema">Schema holding the run's tables; empty = derived from the run folder's name.</param>
+public sealed record PersistenceSettings(string Journal, string PostgresConnectionString, string PostgresSchema)
+{
+    /// <summary>The embedded default: SQLite in the run folder.</summary>
+    public static PersistenceSettings Default { get; } = new("sqlite", string.Empty, string.Empty);
+
+    /// <summary>True for the PostgreSQL backend.</summary>
+    public bool IsPostgres => Journal == "postgres";
+}

@@ -18,6 +18,15 @@ public static class ScenarioRenderer
         sb.Append("marketsim {\n");
         sb.Append("  # worker threads; never changes results\n");
         Line(sb, 1, "parallelism", Int(scenario.Parallelism));
+        var p = scenario.Persistence;
+        sb.Append("  # where the journal lives; never changes results (the password is never written here)\n");
+        Open(sb, 1, "persistence");
+        Line(sb, 2, "journal", HoconText.Quote(p.Journal));
+        Open(sb, 2, "postgres");
+        Line(sb, 3, "connection-string", HoconText.Quote(WithoutPassword(p.PostgresConnectionString)));
+        Line(sb, 3, "schema", HoconText.Quote(p.PostgresSchema));
+        Close(sb, 2);
+        Close(sb, 1);
         sb.Append("  scenario {\n");
         Line(sb, 2, "name", HoconText.Quote(scenario.Name));
         Line(sb, 2, "description", HoconText.Quote(scenario.Description));
@@ -118,7 +127,6 @@ public static class ScenarioRenderer
         Open(sb, 2, "outputs");
         Line(sb, 3, "directory", HoconText.Quote(o.Directory));
         Open(sb, 3, "journal");
-        Line(sb, 4, "kind", HoconText.Quote(o.Journal));
         Line(sb, 4, "flush-events", Int(o.FlushEvents));
         Line(sb, 4, "flush-bytes", o.FlushBytes.ToString(CultureInfo.InvariantCulture));
         Line(sb, 4, "record-predictions", o.RecordPredictions ? "true" : "false");
@@ -180,4 +188,29 @@ public static class ScenarioRenderer
         sb.Append(' ', level * 2).Append(key).Append(" {\n");
 
     private static void Close(StringBuilder sb, int level) => sb.Append(' ', level * 2).Append("}\n");
+
+    /// <summary>The connection string without its password (scenario.conf and logs never hold one).</summary>
+    public static string WithoutPassword(string connectionString)
+    {
+        if (string.IsNullOrEmpty(connectionString))
+        {
+            return string.Empty;
+        }
+
+        try
+        {
+            var b = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+            if (b.Password is null)
+            {
+                return connectionString;
+            }
+
+            b.Password = null;
+            return b.ConnectionString;
+        }
+        catch (ArgumentException)
+        {
+            return "<unparseable connection string>";
+        }
+    }
 }

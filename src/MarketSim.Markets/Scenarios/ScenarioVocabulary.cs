@@ -34,7 +34,7 @@ public static class ScenarioVocabulary
     public static IReadOnlyList<string> MovingAverageKinds { get; } = ["fixed-window", "class-balanced"];
 
     /// <summary>Journal back ends.</summary>
-    public static IReadOnlyList<string> JournalKinds { get; } = ["sqlite"];
+    public static IReadOnlyList<string> JournalKinds { get; } = ["sqlite", "postgres"];
 
     /// <summary>The family of a preset: which component overrides apply to it.</summary>
     public static RuleFamily FamilyOf(string rule) => rule switch

@@ -23,7 +23,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
         var v = Assert.Single(s.Validators);
         Assert.Equal(new ValidatorSettings("peer-1.5.5", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149), null, null), v);
         Assert.Equal(Environment.ProcessorCount, s.Parallelism);
-        Assert.Equal("sqlite", s.Outputs.Journal);
+        Assert.Equal(PersistenceSettings.Default, s.Persistence);
     }
 
     [Fact]
