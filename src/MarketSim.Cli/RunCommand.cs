@@ -20,7 +20,10 @@ public static class RunCommand
 
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
-        var file = new Argument<string>("FILE") { Description = "Scenario file (HOCON), e.g. scenarios/parity-cliff-fog.conf" };
+        var file = new Argument<string?>("FILE") { Description = "Scenario file (HOCON), e.g. scenarios/parity-cliff-fog.conf (omit with --resume)", Arity = ArgumentArity.ZeroOrOne };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run in this run folder (killed, interrupted or failed); ends identical to an uninterrupted run" };
+        var journal = new Option<string?>("--journal") { Description = "Journal backend: sqlite (journal.db in the run folder, default) or postgres (needs marketsim.persistence.postgres.connection-string or MARKETSIM_POSTGRES)" };
+        var export = new Option<string?>("--export") { Description = "After a complete run, export its tables (parquet or csv) into RUN_DIR/export" };
         var seed = new Option<long?>("--seed") { Description = "Root seed (replaces marketsim.scenario.seed)" };
         var set = new Option<string[]>("--set")
         {
@@ -31,30 +34,75 @@ public static class RunCommand
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
         var command = new Command("run",
             "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything to SQLite and print the summary.\n" +
-            "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs")
+            "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
+            "         marketsim run --resume runs/20260101T000000Z_parity-cliff-fog")
         {
-            file, seed, set, outDir, quiet,
+            file, seed, set, outDir, quiet, resume, journal, export,
         };
-        command.SetAction(parse => Execute(
-            parse.GetValue(file)!,
-            parse.GetValue(seed),
-            parse.GetValue(set) ?? [],
-            parse.GetValue(outDir),
-            parse.GetValue(quiet),
-            stdout,
-            stderr));
+        command.SetAction(parse =>
+        {
+            var overrides = (parse.GetValue(set) ?? []).ToList();
+            var backend = parse.GetValue(journal);
+            var exportFormat = parse.GetValue(export)?.ToLowerInvariant();
+            if (exportFormat is not (null or "parquet" or "csv"))
+            {
+                throw new UsageException($"--export must be parquet or csv, not '{exportFormat}'");
+            }
+
+            if (backend is not null)
+            {
+                if (backend is not ("sqlite" or "postgres"))
+                {
+                    throw new UsageException($"--journal must be sqlite or postgres, not '{backend}'");
+                }
+
+                overrides.Insert(0, "marketsim.persistence.journal=" + backend);
+            }
+
+            var resumeDir = parse.GetValue(resume);
+            var scenarioFile = parse.GetValue(file);
+            if (resumeDir is not null)
+            {
+                if (scenarioFile is not null || parse.GetValue(seed) is not null || parse.GetValue(outDir) is not null || backend is not null)
+                {
+                    throw new UsageException("--resume continues a run folder with its own scenario, seed, folder and journal; give no FILE, --seed, --out or --journal");
+                }
+
+                return Execute(new RunRequest(null, resumeDir, null, overrides, null, parse.GetValue(quiet), exportFormat), stdout, stderr);
+            }
+
+            if (scenarioFile is null)
+            {
+                throw new UsageException("run needs a scenario FILE (or --resume RUN_DIR)");
+            }
+
+            return Execute(new RunRequest(scenarioFile, null, parse.GetValue(seed), overrides, parse.GetValue(outDir), parse.GetValue(quiet), exportFormat), stdout, stderr);
+        });
         return command;
     }
 
     /// <summary>Runs a scenario file and prints the summary table; returns the exit code.</summary>
-    public static int Execute(string file, long? seed, IReadOnlyList<string> overrides, string? outDir, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
+    public static int Execute(string file, long? seed, IReadOnlyList<string> overrides, string? outDir, bool quiet, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default) =>
+        Execute(new RunRequest(file, null, seed, overrides, outDir, quiet, null), stdout, stderr, cancellation);
+
+    /// <summary>Runs (or resumes) a scenario and prints the summary table; returns the exit code.</summary>
+    public static int Execute(RunRequest request, TextWriter stdout, TextWriter stderr, CancellationToken cancellation = default)
     {
+        ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
+        var quiet = request.Quiet;
         PreparedRun prepared;
         try
         {
-            prepared = RunPreparation.Prepare(file, overrides, seed, outDir, DateTimeOffset.UtcNow);
+            prepared = request.ResumeDir is { } dir
+                ? RunPreparation.Resume(dir, request.Overrides)
+                : RunPreparation.Prepare(request.File!, request.Overrides, request.Seed, request.OutDir, DateTimeOffset.UtcNow);
+        }
+        catch (ResumeException e)
+        {
+            CliApp.WriteError(stderr, "cannot resume: " + e.Message);
+            return ResumeException.ExitCode;
         }
         catch (ScenarioException e)
         {
@@ -80,7 +128,9 @@ public static class RunCommand
             var scenario = prepared.Scenario;
             if (!quiet)
             {
-                stderr.WriteLine($"marketsim: running {scenario.Name} (seed {scenario.Seed.ToString(Inv)}, {scenario.MinerCount} miners in {scenario.ShardCount} shards, {scenario.Validators.Count} validators, {scenario.Timeline.Events} events) into {prepared.Folder.Path}");
+                var verb = prepared.Resume ? "resuming" : "running";
+                var where = scenario.Persistence.IsPostgres ? $", journal in PostgreSQL schema {scenario.Persistence.PostgresSchema}" : string.Empty;
+                stderr.WriteLine($"marketsim: {verb} {scenario.Name} (seed {scenario.Seed.ToString(Inv)}, {scenario.MinerCount} miners in {scenario.ShardCount} shards, {scenario.Validators.Count} validators, {scenario.Timeline.Events} events{where}) into {prepared.Folder.Path}");
             }
 
             var interactive = !quiet && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;
@@ -98,13 +148,35 @@ public static class RunCommand
             case RunState.Complete:
                 WriteTable(stdout, outcome.Summary!);
                 stdout.WriteLine($"run folder: {outcome.Folder.Path}");
-                return CliApp.ExitOk;
+                return request.Export is null ? CliApp.ExitOk : ExportAfterRun(outcome.Folder.Path, request.Export, quiet, stdout, stderr);
             case RunState.Interrupted:
                 stderr.WriteLine($"marketsim: interrupted after {outcome.Intervals.ToString(Inv)} intervals (grid interval {outcome.LastInterval?.ToString(Inv) ?? "-"}, virtual time {outcome.VirtualTime?.ToString("O", Inv) ?? "-"}); journal flushed, {outcome.Folder.Path} marked interrupted");
                 return ExitInterrupted;
             default:
                 CliApp.WriteError(stderr, $"run failed: {outcome.Error?.Message ?? "unknown error"} ({outcome.Folder.Path} marked failed)");
                 return CliApp.ExitFailure;
+        }
+    }
+
+    private static int ExportAfterRun(string folder, string format, bool quiet, TextWriter stdout, TextWriter stderr)
+    {
+        var target = Path.Combine(folder, "export");
+        try
+        {
+            var watch = Stopwatch.StartNew();
+            var result = MarketSim.Markets.Export.RunExporter.Export(folder, target, new MarketSim.Markets.Export.ExportOptions(format == "csv" ? MarketSim.Markets.Export.ExportFormat.Csv : MarketSim.Markets.Export.ExportFormat.Parquet));
+            if (!quiet)
+            {
+                stderr.WriteLine(string.Create(Inv, $"marketsim: exported {result.Files.Count} tables ({string.Join(", ", result.Rows.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"))} rows) in {watch.Elapsed.TotalSeconds:F2} s"));
+            }
+
+            stdout.WriteLine($"export: {target}");
+            return CliApp.ExitOk;
+        }
+        catch (Exception e) when (e is MarketSim.Markets.Export.ExportException or IOException or UnauthorizedAccessException)
+        {
+            CliApp.WriteError(stderr, $"the run is complete, but the export to {target} failed: {e.Message} (retry with: marketsim export {folder} --format {format} --out {target})");
+            return CliApp.ExitFailure;
         }
     }
 
@@ -136,7 +208,7 @@ public static class RunCommand
     }
 
     private static string Line(RunProgress p, TimeSpan elapsed) =>
-        string.Create(Inv, $"interval {p.Interval}/{p.TotalIntervals}  events resolved {p.EventsResolved}/{p.TotalEvents}  predictions {p.Predictions}  ({Rate(p.Predictions, elapsed)} predictions/s)");
+        string.Create(Inv, $"{(p.Replaying ? "replaying (verifying the journal) " : string.Empty)}interval {p.Interval}/{p.TotalIntervals}  events resolved {p.EventsResolved}/{p.TotalEvents}  predictions {p.Predictions}  ({Rate(p.Predictions, elapsed)} predictions/s)");
 
     private static string Rate(long predictions, TimeSpan elapsed) =>
         elapsed.TotalSeconds <= 0 ? "-" : (predictions / elapsed.TotalSeconds).ToString("N0", Inv);
@@ -161,7 +233,7 @@ public static class RunCommand
                         intervals.Value = p.Interval;
                         events.MaxValue = Math.Max(1, p.TotalEvents);
                         events.Value = p.EventsResolved;
-                        intervals.Description = $"intervals {p.Interval.ToString(Inv)}/{p.TotalIntervals.ToString(Inv)}, {Rate(p.Predictions, clock.Elapsed)} predictions/s";
+                        intervals.Description = (p.Replaying ? "replaying " : string.Empty) + $"intervals {p.Interval.ToString(Inv)}/{p.TotalIntervals.ToString(Inv)}, {Rate(p.Predictions, clock.Elapsed)} predictions/s";
                     },
                     w =>
                     {
@@ -180,3 +252,13 @@ public static class RunCommand
         return outcome!;
     }
 }
+
+/// <summary>What <c>marketsim run</c> was asked to do.</summary>
+/// <param name="File">Scenario file (null when resuming).</param>
+/// <param name="ResumeDir">Run folder to resume (null for a new run).</param>
+/// <param name="Seed">--seed.</param>
+/// <param name="Overrides">--set assignments (and --journal).</param>
+/// <param name="OutDir">--out.</param>
+/// <param name="Quiet">--quiet.</param>
+/// <param name="Export">--export format (parquet or csv), or null.</param>
+public sealed record RunRequest(string? File, string? ResumeDir, long? Seed, IReadOnlyList<string> Overrides, string? OutDir, bool Quiet, string? Export);

@@ -31,8 +31,22 @@ public sealed class PostgresJournal : IJournal
         _ds = NpgsqlDataSource.Create(connectionString);
         _schema = schema;
         _ser = serializer ?? JsonEventSerializer.Instance;
-        _init = new Lazy<Task>(() => PgSchema.EnsureAsync(_ds, _schema, "journal", $"""
-            CREATE TABLE IF NOT EXISTS {_schema}.event_journal (
+        _init = new Lazy<Task>(() => EnsureSchemaAsync(_ds, _schema));
+        _writer = Task.Run(WriteLoop);
+    }
+
+    private Task Init() => _init.Value;
+
+    /// <summary>
+    /// Creates (first use) or checks the journal tables in <paramref name="schema"/>: the Akka.Persistence.Sql postgresql
+    /// layout (event_journal with created_at, metadata), versioned in <c>schema_version</c>. Run journals use the same tables.
+    /// </summary>
+    public static Task EnsureSchemaAsync(NpgsqlDataSource dataSource, string schema) =>
+        PgSchema.EnsureAsync(dataSource, schema, "journal", JournalDdl(schema), SchemaVersion);
+
+    /// <summary>The journal DDL for <paramref name="schema"/>.</summary>
+    public static string JournalDdl(string schema) => $"""
+            CREATE TABLE IF NOT EXISTS {schema}.event_journal (
               ordering BIGSERIAL NOT NULL PRIMARY KEY,
               persistence_id VARCHAR(255) NOT NULL,
               sequence_nr BIGINT NOT NULL,
@@ -43,16 +57,12 @@ public sealed class PostgresJournal : IJournal
               tags VARCHAR(2000) NULL,
               serializer_id INTEGER NULL,
               CONSTRAINT event_journal_uq UNIQUE (persistence_id, sequence_nr));
-            CREATE INDEX IF NOT EXISTS event_journal_tags_ix ON {_schema}.event_journal (ordering) WHERE tags IS NOT NULL;
-            CREATE TABLE IF NOT EXISTS {_schema}.metadata (
+            CREATE INDEX IF NOT EXISTS event_journal_tags_ix ON {schema}.event_journal (ordering) WHERE tags IS NOT NULL;
+            CREATE TABLE IF NOT EXISTS {schema}.metadata (
               persistence_id VARCHAR(255) NOT NULL,
               sequence_nr BIGINT NOT NULL,
               CONSTRAINT metadata_pk PRIMARY KEY (persistence_id, sequence_nr));
-            """, SchemaVersion));
-        _writer = Task.Run(WriteLoop);
-    }
-
-    private Task Init() => _init.Value;
+            """;
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken ct = default)

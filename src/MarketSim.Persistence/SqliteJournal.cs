@@ -39,8 +39,8 @@ public sealed class SqliteJournal : IJournal
         _writer = Task.Run(WriteLoop);
     }
 
-    private void EnsureSchema() =>
-        SqliteSchema.Ensure(_writeConn, """
+    /// <summary>The journal DDL (Akka.Persistence.Sql sqlite layout: event_journal, journal_metadata, tags). Run journals use the same tables.</summary>
+    public const string JournalDdl = """
             CREATE TABLE IF NOT EXISTS event_journal (
               ordering INTEGER PRIMARY KEY AUTOINCREMENT,
               persistence_id VARCHAR(255) NOT NULL,
@@ -63,7 +63,10 @@ public sealed class SqliteJournal : IJournal
               sequence_nr INTEGER(8) NOT NULL,
               PRIMARY KEY (ordering_id, tag));
             CREATE INDEX IF NOT EXISTS ix_tags_tag ON tags (tag, ordering_id);
-            """, SchemaVersion);
+            """;
+
+    private void EnsureSchema() =>
+        SqliteSchema.Ensure(_writeConn, JournalDdl, SchemaVersion);
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<Exception?>> WriteMessagesAsync(IReadOnlyList<AtomicWrite> writes, CancellationToken ct = default)

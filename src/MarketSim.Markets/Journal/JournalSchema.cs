@@ -12,31 +12,6 @@ public static class JournalSchema
     /// <summary>Recorded in <c>PRAGMA application_id</c> ("MSIM").</summary>
     public const int ApplicationId = 0x4D53494D;
 
-    public const string Ddl = """
-        CREATE TABLE IF NOT EXISTS event_journal (
-          ordering INTEGER PRIMARY KEY NOT NULL,
-          persistence_id VARCHAR(255) NOT NULL,
-          sequence_nr INTEGER(8) NOT NULL,
-          is_deleted INTEGER(1) NOT NULL,
-          manifest VARCHAR(255) NULL,
-          timestamp INTEGER NOT NULL,
-          payload BLOB NOT NULL,
-          tags VARCHAR(2000) NULL,
-          serializer_id INTEGER(4),
-          UNIQUE (persistence_id, sequence_nr)
-        );
-        CREATE TABLE IF NOT EXISTS journal_metadata (
-          persistence_id VARCHAR(255) NOT NULL,
-          sequence_nr INTEGER(8) NOT NULL,
-          PRIMARY KEY (persistence_id, sequence_nr)
-        );
-        CREATE TABLE IF NOT EXISTS tags (
-          ordering_id INTEGER NOT NULL,
-          tag VARCHAR(64) NOT NULL,
-          persistence_id VARCHAR(255) NOT NULL,
-          sequence_nr INTEGER(8) NOT NULL,
-          PRIMARY KEY (ordering_id, tag)
-        );
-        CREATE INDEX IF NOT EXISTS ix_tags_tag ON tags (tag, ordering_id);
-        """;
+    /// <summary>The tables: the persistence module's SQLite journal DDL, so both read and write the same layout.</summary>
+    public const string Ddl = MarketSim.Persistence.Sqlite.SqliteJournal.JournalDdl;
 }

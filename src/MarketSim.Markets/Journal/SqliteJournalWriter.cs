@@ -2,39 +2,26 @@ using Microsoft.Data.Sqlite;
 
 namespace MarketSim.Markets.Journal;
 
-/// <summary>Flush thresholds of <see cref="SqliteJournalWriter"/>: a transaction is written once either is reached.</summary>
-/// <param name="FlushEvents">Pending events.</param>
-/// <param name="FlushBytes">Pending payload bytes.</param>
-public sealed record JournalWriterOptions(int FlushEvents = 512, long FlushBytes = 16L << 20);
-
 /// <summary>
-/// The single writer of a run's SQLite journal. Appends are buffered and written in one transaction per flush
-/// (by count, by bytes, or on <see cref="Flush"/>), with prepared commands reused across flushes.
-/// Sequence numbers are gap-free per persistence id; <c>ordering</c> is assigned here, in append order.
-/// Nothing time-dependent is stored: <c>timestamp</c> is the virtual time the caller passes.
-/// <see cref="Dispose"/> flushes, checkpoints the WAL and returns the file to rollback-journal mode, so the
+/// The SQLite backend of <see cref="RunJournalWriter"/>: <c>journal.db</c> in the run folder, WAL while writing,
+/// prepared commands reused across flushes. <see cref="RunJournalWriter.Dispose"/> flushes, records the highest
+/// sequence numbers in <c>journal_metadata</c>, checkpoints the WAL and returns the file to rollback-journal mode, so the
 /// closed file is one self-contained, deterministic <c>journal.db</c>.
-/// Thread-safe (calls are serialized), but the caller must append in a canonical order for a deterministic journal.
 /// </summary>
-public sealed class SqliteJournalWriter : IDisposable
+public sealed class SqliteJournalWriter : RunJournalWriter
 {
     private readonly SqliteConnection _connection;
     private readonly SqliteCommand _insertEvent;
     private readonly SqliteCommand _insertTag;
     private readonly SqliteParameter _pOrdering, _pPid, _pSeq, _pManifest, _pTimestamp, _pPayload, _pTags, _pSerializer;
     private readonly SqliteParameter _tOrdering, _tTag, _tPid, _tSeq;
-    private readonly Dictionary<string, long> _highest = new(StringComparer.Ordinal);
-    private readonly List<Pending> _pending = [];
-    private readonly Lock _lock = new();
-    private long _ordering;
-    private long _pendingBytes;
-    private bool _disposed;
+    private bool _finished;
 
     private SqliteJournalWriter(string path, SqliteConnection connection, JournalWriterOptions options)
+        : base(path, options)
     {
         Path = path;
         _connection = connection;
-        Options = options;
 
         _insertEvent = connection.CreateCommand();
         _insertEvent.CommandText =
@@ -60,36 +47,11 @@ public sealed class SqliteJournalWriter : IDisposable
     /// <summary>The database file.</summary>
     public string Path { get; }
 
-    public JournalWriterOptions Options { get; }
-
-    /// <summary>Events appended but not yet written.</summary>
-    public int PendingEvents
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _pending.Count;
-            }
-        }
-    }
-
-    /// <summary>Total events appended through this writer and before (the highest <c>ordering</c>).</summary>
-    public long LastOrdering
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return _ordering;
-            }
-        }
-    }
-
     /// <summary>Opens (creating if needed) the journal at <paramref name="path"/>; an existing journal is continued.</summary>
     public static SqliteJournalWriter Open(string path, JournalWriterOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        options ??= new JournalWriterOptions();
         var full = System.IO.Path.GetFullPath(path);
         var dir = System.IO.Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir))
@@ -106,8 +68,8 @@ public sealed class SqliteJournalWriter : IDisposable
         connection.Open();
         try
         {
-            var version = Scalar(connection, "PRAGMA user_version");
             var hasTables = Scalar(connection, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'event_journal'") > 0;
+            var version = Scalar(connection, "PRAGMA user_version");
             if (hasTables && version != JournalSchema.Version)
             {
                 throw new InvalidOperationException($"{path}: journal schema version {version}; this build writes version {JournalSchema.Version}");
@@ -127,18 +89,24 @@ public sealed class SqliteJournalWriter : IDisposable
                 tx.Commit();
             }
 
-            var writer = new SqliteJournalWriter(full, connection, options ?? new JournalWriterOptions());
-            writer._ordering = Scalar(connection, "SELECT coalesce(max(ordering), 0) FROM event_journal");
+            if (options.MaxPageCount > 0)
+            {
+                Exec(connection, $"PRAGMA max_page_count = {options.MaxPageCount}");
+            }
+
+            var writer = new SqliteJournalWriter(full, connection, options);
+            var highest = new List<KeyValuePair<string, long>>();
             using (var cmd = connection.CreateCommand())
             {
                 cmd.CommandText = "SELECT persistence_id, max(sequence_nr) FROM (SELECT persistence_id, sequence_nr FROM event_journal UNION ALL SELECT persistence_id, sequence_nr FROM journal_metadata) GROUP BY persistence_id";
                 using var reader = cmd.ExecuteReader();
                 while (reader.Read())
                 {
-                    writer._highest[reader.GetString(0)] = reader.GetInt64(1);
+                    highest.Add(new(reader.GetString(0), reader.GetInt64(1)));
                 }
             }
 
+            writer.Restore(Scalar(connection, "SELECT coalesce(max(ordering), 0) FROM event_journal"), highest);
             writer._insertEvent.Prepare();
             writer._insertTag.Prepare();
             return writer;
@@ -150,81 +118,15 @@ public sealed class SqliteJournalWriter : IDisposable
         }
     }
 
-    /// <summary>Appends an event; returns its sequence number. <paramref name="timestamp"/> is virtual UTC ticks.
-    /// Tags default to <see cref="JournalIds.TagOf"/>; pass an empty list for none.</summary>
-    public long Append(string persistenceId, ScoreEvent evt, long timestamp, IReadOnlyList<string>? tags = null)
+    /// <inheritdoc />
+    protected override void WriteTransaction(IReadOnlyList<PendingRow> rows)
     {
-        ArgumentNullException.ThrowIfNull(evt);
-        return Append(persistenceId, SerializedEvent.From(evt), timestamp, tags ?? [JournalIds.TagOf(evt)]);
-    }
-
-    /// <summary>Appends an event at virtual time <paramref name="virtualTime"/>.</summary>
-    public long Append(string persistenceId, ScoreEvent evt, DateTimeOffset virtualTime, IReadOnlyList<string>? tags = null) =>
-        Append(persistenceId, evt, virtualTime.UtcTicks, tags);
-
-    /// <summary>Appends an already serialized event (see <see cref="SerializedEvent.From"/>); returns its sequence number.</summary>
-    public long Append(string persistenceId, SerializedEvent evt, long timestamp, IReadOnlyList<string> tags)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(persistenceId);
-        ArgumentNullException.ThrowIfNull(evt.Payload);
-        ArgumentNullException.ThrowIfNull(tags);
-        foreach (var t in tags)
+        try
         {
-            if (string.IsNullOrEmpty(t) || t.Contains(';', StringComparison.Ordinal))
-            {
-                throw new ArgumentException($"invalid tag '{t}': tags are non-empty and contain no ';'", nameof(tags));
-            }
-        }
-
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            _highest.TryGetValue(persistenceId, out var seq);
-            seq++;
-            _highest[persistenceId] = seq;
-            _ordering++;
-            _pending.Add(new Pending(_ordering, persistenceId, seq, evt.Manifest, timestamp, evt.Payload, tags));
-            _pendingBytes += evt.Payload.Length;
-            if (_pending.Count >= Options.FlushEvents || _pendingBytes >= Options.FlushBytes)
-            {
-                FlushLocked();
-            }
-
-            return seq;
-        }
-    }
-
-    /// <summary>The highest sequence number of <paramref name="persistenceId"/> (0 when it has none), pending events included.</summary>
-    public long HighestSequenceNr(string persistenceId)
-    {
-        lock (_lock)
-        {
-            return _highest.TryGetValue(persistenceId, out var s) ? s : 0;
-        }
-    }
-
-    /// <summary>Writes every pending event in one transaction.</summary>
-    public void Flush()
-    {
-        lock (_lock)
-        {
-            ObjectDisposedException.ThrowIf(_disposed, this);
-            FlushLocked();
-        }
-    }
-
-    private void FlushLocked()
-    {
-        if (_pending.Count == 0)
-        {
-            return;
-        }
-
-        using (var tx = _connection.BeginTransaction())
-        {
+            using var tx = _connection.BeginTransaction();
             _insertEvent.Transaction = tx;
             _insertTag.Transaction = tx;
-            foreach (var p in _pending)
+            foreach (var p in rows)
             {
                 _pOrdering.Value = p.Ordering;
                 _pPid.Value = p.PersistenceId;
@@ -247,46 +149,67 @@ public sealed class SqliteJournalWriter : IDisposable
 
             tx.Commit();
         }
-
-        _insertEvent.Transaction = null;
-        _insertTag.Transaction = null;
-        _pending.Clear();
-        _pendingBytes = 0;
+        catch (SqliteException e)
+        {
+            throw new IOException($"{Path}: writing {rows.Count} journal events (ordering {rows[0].Ordering}..{rows[^1].Ordering}) failed and was rolled back: {e.Message}", e);
+        }
+        finally
+        {
+            _insertEvent.Transaction = null;
+            _insertTag.Transaction = null;
+        }
     }
 
-    /// <summary>Flushes, records the highest sequence numbers in <c>journal_metadata</c>, checkpoints the WAL,
-    /// switches back to <c>journal_mode=DELETE</c> and closes the file.</summary>
-    public void Dispose()
+    /// <inheritdoc />
+    protected override void Finish()
     {
-        lock (_lock)
+        using (var tx = _connection.BeginTransaction())
         {
-            if (_disposed)
-            {
-                return;
-            }
+            using var meta = _connection.CreateCommand();
+            meta.Transaction = tx;
+            meta.CommandText = "INSERT OR IGNORE INTO journal_metadata (persistence_id, sequence_nr) SELECT persistence_id, max(sequence_nr) FROM event_journal GROUP BY persistence_id ORDER BY persistence_id";
+            meta.ExecuteNonQuery();
+            tx.Commit();
+        }
 
-            try
-            {
-                FlushLocked();
-                using (var tx = _connection.BeginTransaction())
-                {
-                    using var meta = _connection.CreateCommand();
-                    meta.Transaction = tx;
-                    meta.CommandText = "INSERT OR IGNORE INTO journal_metadata (persistence_id, sequence_nr) SELECT persistence_id, max(sequence_nr) FROM event_journal GROUP BY persistence_id ORDER BY persistence_id";
-                    meta.ExecuteNonQuery();
-                    tx.Commit();
-                }
+        Exec(_connection, "PRAGMA wal_checkpoint(TRUNCATE)");
+        Exec(_connection, "PRAGMA journal_mode=DELETE");
+        _finished = true;
+    }
 
-                Exec(_connection, "PRAGMA wal_checkpoint(TRUNCATE)");
-                Exec(_connection, "PRAGMA journal_mode=DELETE");
-            }
-            finally
-            {
-                _disposed = true;
-                _insertEvent.Dispose();
-                _insertTag.Dispose();
-                _connection.Dispose();
-            }
+    /// <inheritdoc />
+    protected override void Close()
+    {
+        _insertEvent.Dispose();
+        _insertTag.Dispose();
+        _connection.Dispose();
+        if (_finished)
+        {
+            NormaliseChangeCounter(Path);
+        }
+    }
+
+    /// <summary>
+    /// SQLite's header counts the transactions made in rollback-journal mode (file change counter, bytes 24–27, and its
+    /// copy "version-valid-for", bytes 92–95), so a journal opened twice — a resumed run — would differ from one opened
+    /// once in those 8 bytes only. Once the file is closed, the writer sets both to 1: the closed journal.db is
+    /// byte-identical however often it was opened. (The counter only tells other connections that their page cache is
+    /// stale; nobody else has the file open here: the run folder is locked.)
+    /// </summary>
+    private static void NormaliseChangeCounter(string path)
+    {
+        try
+        {
+            using var f = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
+            Span<byte> one = [0, 0, 0, 1];
+            f.Position = 24;
+            f.Write(one);
+            f.Position = 92;
+            f.Write(one);
+        }
+        catch (IOException)
+        {
+            // cosmetic: the journal is complete and valid either way
         }
     }
 
@@ -303,6 +226,4 @@ public sealed class SqliteJournalWriter : IDisposable
         cmd.CommandText = sql;
         return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
-
-    private sealed record Pending(long Ordering, string PersistenceId, long SequenceNr, string Manifest, long Timestamp, byte[] Payload, IReadOnlyList<string> Tags);
 }

@@ -22,7 +22,7 @@ public sealed record CoordinatorResult(RunState State, long Intervals, long? Las
 /// <param name="Warning">Called with each first rejection per miner and validator.</param>
 /// <param name="Completion">Completed once with the result.</param>
 public sealed record CoordinatorContext(
-    SqliteJournalWriter Journal,
+    RunJournalWriter Journal,
     string ScenarioHocon,
     CancellationToken Cancellation,
     Action<RunProgress>? Progress,
@@ -245,7 +245,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _intervalsDone++;
         _lastDone = _interval;
         _lastDoneTime = _now;
-        _ctx.Progress?.Invoke(new RunProgress(_intervalsDone, TotalIntervals, _now, _issuer.Issued, _issuer.Resolved, _issuer.TotalEvents, _predictions));
+        _ctx.Progress?.Invoke(new RunProgress(_intervalsDone, TotalIntervals, _now, _issuer.Issued, _issuer.Resolved, _issuer.TotalEvents, _predictions, _ctx.Journal.IsReplaying));
         if (_issuer.Done)
         {
             _ctx.Journal.Append(JournalIds.Run, new RunCompleted(_issuer.Issued, _predictions, _intervalsDone), _now);

@@ -71,4 +71,5 @@ public sealed record NextInterval
 /// <param name="EventsResolved">Events resolved so far.</param>
 /// <param name="TotalEvents">Events of the run.</param>
 /// <param name="Predictions">Predictions made so far.</param>
-public sealed record RunProgress(long Interval, long TotalIntervals, DateTimeOffset VirtualTime, long EventsIssued, long EventsResolved, long TotalEvents, long Predictions);
+/// <param name="Replaying">True while a resumed run replays the intervals its journal already holds (verifying, not writing).</param>
+public sealed record RunProgress(long Interval, long TotalIntervals, DateTimeOffset VirtualTime, long EventsIssued, long EventsResolved, long TotalEvents, long Predictions, bool Replaying = false);

@@ -36,41 +36,96 @@ public static class ScenarioRunner
         options ??= new RunOptions();
         var scenario = run.Scenario;
         var folder = run.Folder;
+        IDisposable folderLock;
+        try
+        {
+            folderLock = folder.Lock();
+        }
+        catch (IOException e)
+        {
+            // Someone else is running this folder: leave its status alone.
+            return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
+        }
+
+        using (folderLock)
+        {
+            if (run.Resume)
+            {
+                folder.MarkRunning(DateTimeOffset.UtcNow);
+            }
+
+            return RunLocked(run, options);
+        }
+    }
+
+    private static RunOutcome RunLocked(PreparedRun run, RunOptions options)
+    {
+        var scenario = run.Scenario;
+        var folder = run.Folder;
         CoordinatorResult result;
         try
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
             var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default });
-            var writer = SqliteJournalWriter.Open(folder.JournalFile, new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes));
+            var writer = RunJournals.OpenWriter(scenario, folder);
             try
             {
+                if (run.Resume)
+                {
+                    var stored = RunJournals.OpenReader(scenario, folder);
+                    writer.BeginReplay(stored.AllRows(), stored);
+                }
+                else if (writer.LastOrdering > 0)
+                {
+                    throw new InvalidOperationException($"{writer.Location} already holds a journal ({writer.LastOrdering} events); a new run needs an empty one (use --resume to continue it, or another schema)");
+                }
+
                 result = Play(scenario, writer, hocon, options);
+                if (result.State == RunState.Complete)
+                {
+                    writer.CompleteReplay();
+                }
             }
-            finally
+            catch
+            {
+                DisposeQuietly(writer);
+                throw;
+            }
+
+            try
             {
                 writer.Dispose();
+            }
+            catch (IOException e) when (result.State != RunState.Complete)
+            {
+                // The run already failed (typically for the same reason); report that failure, mention this one.
+                result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
             }
         }
         catch (Exception e)
         {
-            folder.MarkFailed(DateTimeOffset.UtcNow, e.Message);
+            folder.MarkFailed(DateTimeOffset.UtcNow, Resumable(folder.Path, e.Message));
             return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
         }
 
         switch (result.State)
         {
             case RunState.Interrupted:
-                folder.MarkInterrupted(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime, "interrupted (Ctrl-C); the journal holds every interval up to this one");
+                folder.MarkInterrupted(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime, "interrupted (Ctrl-C); the journal holds every interval up to this one; continue with marketsim run --resume " + folder.Path);
                 return new RunOutcome(RunState.Interrupted, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
             case RunState.Failed:
-                folder.MarkFailed(DateTimeOffset.UtcNow, result.Error?.Message ?? "failed", result.LastInterval, result.VirtualTime);
+                folder.MarkFailed(DateTimeOffset.UtcNow, Resumable(folder.Path, result.Error?.Message ?? "failed"), result.LastInterval, result.VirtualTime);
                 return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, result.Error);
         }
 
         RunSummary summary;
         try
         {
-            summary = SummaryBuilder.FromJournal(folder.JournalFile);
+            using (var reader = RunJournals.OpenReader(scenario, folder))
+            {
+                summary = SummaryBuilder.FromJournal(reader);
+            }
+
             if (scenario.Outputs.SummaryJson)
             {
                 File.WriteAllBytes(folder.SummaryJsonFile, SummaryWriter.ToJson(summary));
@@ -91,7 +146,22 @@ public static class ScenarioRunner
         return new RunOutcome(RunState.Complete, folder, summary, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
     }
 
-    private static CoordinatorResult Play(Scenario scenario, SqliteJournalWriter writer, string hocon, RunOptions options)
+    private static string Resumable(string folder, string message) =>
+        message + " (the journal is consistent up to its last write; once the cause is fixed, continue with: marketsim run --resume " + folder + ")";
+
+    private static void DisposeQuietly(RunJournalWriter writer)
+    {
+        try
+        {
+            writer.Dispose();
+        }
+        catch (IOException)
+        {
+            // the first failure is the one reported
+        }
+    }
+
+    private static CoordinatorResult Play(Scenario scenario, RunJournalWriter writer, string hocon, RunOptions options)
     {
         var settings = ActorSystemSettings.Default with
         {

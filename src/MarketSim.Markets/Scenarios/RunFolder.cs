@@ -42,6 +42,7 @@ public sealed class RunFolder
     public const string StatusFileName = "status.json";
     public const string SummaryJsonFileName = "summary.json";
     public const string SummaryMarkdownFileName = "summary.md";
+    public const string LockFileName = "run.lock";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -118,6 +119,68 @@ public sealed class RunFolder
         throw new IOException($"could not create a run folder for '{scenarioName}' under {parent}");
     }
 
+    /// <summary>
+    /// Opens an existing run folder (for <c>marketsim run --resume</c>): it must hold <c>scenario.conf</c> and <c>status.json</c>.
+    /// </summary>
+    public static RunFolder Open(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var full = System.IO.Path.GetFullPath(path);
+        if (!Directory.Exists(full))
+        {
+            throw new DirectoryNotFoundException($"run folder {path} does not exist");
+        }
+
+        if (!File.Exists(System.IO.Path.Combine(full, ScenarioFileName)))
+        {
+            throw new FileNotFoundException($"{path} has no {ScenarioFileName} (not a run folder?)", System.IO.Path.Combine(full, ScenarioFileName));
+        }
+
+        var status = ReadStatus(full) ?? throw new InvalidDataException($"{path}: {StatusFileName} is missing or unreadable");
+        return new RunFolder(full, status.Scenario, status.Created);
+    }
+
+    /// <summary>
+    /// Takes the folder's exclusive lock (<c>run.lock</c>) for as long as the returned handle lives; the operating system
+    /// releases it when the process dies, SIGKILL included. Throws <see cref="IOException"/> when another process holds it.
+    /// </summary>
+    public IDisposable Lock()
+    {
+        var file = System.IO.Path.Combine(Path, LockFileName);
+        try
+        {
+            var stream = new FileStream(file, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            stream.SetLength(0);
+            var pid = System.Text.Encoding.ASCII.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + "\n");
+            stream.Write(pid);
+            stream.Flush();
+            return stream;
+        }
+        catch (IOException e)
+        {
+            throw new IOException($"run folder {Path} is in use by another marketsim process ({LockFileName} is locked)", e);
+        }
+    }
+
+    /// <summary>The PostgreSQL schema of a run folder: <c>run_</c> + its name, lower-case, other characters as '_', at most 63 characters.</summary>
+    public string DefaultPostgresSchema()
+    {
+        var name = System.IO.Path.GetFileName(Path).ToLowerInvariant();
+        var sb = new StringBuilder("run_");
+        foreach (var ch in name)
+        {
+            sb.Append(ch is (>= 'a' and <= 'z') or (>= '0' and <= '9') ? ch : '_');
+        }
+
+        if (sb.Length <= 63)
+        {
+            return sb.ToString();
+        }
+
+        var hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(name)))[..8];
+        return sb.ToString(0, 54) + "_" + hash;
+    }
+
     /// <summary>Writes <c>scenario.conf</c>: the resolved scenario, every key explicit, loadable again with an equal result.</summary>
     public void WriteScenario(Scenario scenario) =>
         File.WriteAllText(ScenarioFile, ScenarioRenderer.ToHocon(scenario), new UTF8Encoding(false));
@@ -171,8 +234,11 @@ public sealed class RunFolder
     }
 }
 
-/// <summary>A loaded scenario with its freshly created run folder (scenario.conf written, status running).</summary>
-public sealed record PreparedRun(Scenario Scenario, RunFolder Folder);
+/// <summary>A loaded scenario with its run folder: freshly created (scenario.conf written, status running), or an existing one to resume.</summary>
+/// <param name="Scenario">The scenario (for a resume: the folder's scenario.conf with the allowed overrides).</param>
+/// <param name="Folder">The run folder.</param>
+/// <param name="Resume">True for <c>marketsim run --resume</c>: the journal is replayed and verified, then continued.</param>
+public sealed record PreparedRun(Scenario Scenario, RunFolder Folder, bool Resume = false);
 
 /// <summary>The first step of <c>marketsim run</c>: validate, then (only if valid) create the run folder.</summary>
 public static class RunPreparation
@@ -186,7 +252,61 @@ public static class RunPreparation
     {
         var scenario = ScenarioLoader.Load(scenarioFile, overrides, seed);
         var folder = RunFolder.Create(outDir ?? scenario.Outputs.Directory, scenario.Name, utcNow);
+        if (scenario.Persistence.IsPostgres && scenario.Persistence.PostgresSchema.Length == 0)
+        {
+            scenario = scenario with { Persistence = scenario.Persistence with { PostgresSchema = folder.DefaultPostgresSchema() } };
+        }
+
         folder.WriteScenario(scenario);
         return new PreparedRun(scenario, folder);
     }
+
+    /// <summary>
+    /// Prepares <c>marketsim run --resume RUN_DIR</c>: the scenario is the folder's <c>scenario.conf</c>; only deployment keys
+    /// may be overridden (<c>marketsim.parallelism</c>, <c>marketsim.persistence.postgres.connection-string</c>, e.g. to give the
+    /// password again), never anything that changes results. Throws <see cref="ResumeException"/> when the folder cannot be resumed.
+    /// </summary>
+    public static PreparedRun Resume(string runDir, IReadOnlyList<string>? overrides)
+    {
+        RunFolder folder;
+        try
+        {
+            folder = RunFolder.Open(runDir);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException)
+        {
+            throw new ResumeException(e.Message);
+        }
+
+        var status = RunFolder.ReadStatus(folder.Path)!;
+        if (status.State == RunState.Complete)
+        {
+            throw new ResumeException($"run {runDir} is already complete; nothing to resume");
+        }
+
+        foreach (var o in overrides ?? [])
+        {
+            var path = o.Split('=', 2)[0].Trim();
+            if (path is not (ScenarioLoader.ParallelismPath or "marketsim.persistence.postgres.connection-string"))
+            {
+                throw new ResumeException($"--set {path}: a resumed run keeps its scenario; only {ScenarioLoader.ParallelismPath} and marketsim.persistence.postgres.connection-string may be set");
+            }
+        }
+
+        var stored = ScenarioLoader.Load(folder.ScenarioFile, null, null);
+        var scenario = ScenarioLoader.Load(folder.ScenarioFile, overrides, null);
+        if (scenario with { Parallelism = 0, Persistence = PersistenceSettings.Default } != stored with { Parallelism = 0, Persistence = PersistenceSettings.Default })
+        {
+            throw new ResumeException("the overrides change the scenario");
+        }
+
+        return new PreparedRun(scenario, folder, Resume: true);
+    }
+}
+
+/// <summary>A run folder that cannot be resumed (missing, complete, locked, or overrides that would change results).</summary>
+public sealed class ResumeException(string message) : Exception(message)
+{
+    /// <summary>Exit code of <c>marketsim run --resume</c> for this error.</summary>
+    public const int ExitCode = 2;
 }

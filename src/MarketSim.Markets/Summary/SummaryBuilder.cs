@@ -45,6 +45,16 @@ public static class SummaryBuilder
     public static RunSummary FromJournal(string journalPath, double? cost = null)
     {
         using var reader = SqliteJournalReader.Open(journalPath);
+        return FromJournal(reader, cost);
+    }
+
+    /// <summary>Summarises the journal <paramref name="reader"/> reads (SQLite or PostgreSQL).</summary>
+    /// <param name="reader">The run's journal.</param>
+    /// <param name="cost">Replaces the scenario's transaction cost c (<c>metrics.transaction-cost</c>) when given.</param>
+    public static RunSummary FromJournal(IRunJournalReader reader, double? cost = null)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var journalPath = reader.Location;
         var started = reader.EventsByPersistenceId(JournalIds.Run).Select(e => e.Event).OfType<RunStarted>().FirstOrDefault()
             ?? throw new InvalidOperationException($"{journalPath}: no RunStarted event");
         var completed = reader.EventsByPersistenceId(JournalIds.Run).Select(e => e.Event).OfType<RunCompleted>().FirstOrDefault();
