@@ -9,11 +9,14 @@ public static class RunJournals
     public const string PostgresEnvironmentVariable = "MARKETSIM_POSTGRES";
 
     /// <summary>Opens the writer of a run: journal.db in the folder, or the run's PostgreSQL schema.</summary>
-    public static RunJournalWriter OpenWriter(Scenario scenario, RunFolder folder)
+    /// <param name="scenario">The scenario (flush thresholds, backend).</param>
+    /// <param name="folder">The run folder.</param>
+    /// <param name="maxPages">SQLite only: size cap in pages (0 = none); a write past it fails like a full disk.</param>
+    public static RunJournalWriter OpenWriter(Scenario scenario, RunFolder folder, long maxPages = 0)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         ArgumentNullException.ThrowIfNull(folder);
-        var options = new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes);
+        var options = new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes) { MaxPageCount = maxPages };
         var p = scenario.Persistence;
         return p.IsPostgres
             ? PostgresJournalWriter.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(scenario, folder), options)

@@ -10,7 +10,11 @@ namespace MarketSim.Markets.Run;
 /// <param name="Cancellation">Ctrl-C: the run stops after the current interval, flushes the journal and is marked interrupted.</param>
 /// <param name="Progress">Called after every interval (on the coordinator's thread).</param>
 /// <param name="Warning">Called for each rejected answer logged (first per miner and validator).</param>
-public sealed record RunOptions(CancellationToken Cancellation = default, Action<RunProgress>? Progress = null, Action<string>? Warning = null);
+public sealed record RunOptions(CancellationToken Cancellation = default, Action<RunProgress>? Progress = null, Action<string>? Warning = null)
+{
+    /// <summary>SQLite only: cap the journal at this many pages (0 = none) — a write past it fails like a full disk.</summary>
+    public long MaxJournalPages { get; init; }
+}
 
 /// <summary>The result of <see cref="ScenarioRunner.Run"/>.</summary>
 /// <param name="State">complete, interrupted or failed.</param>
@@ -67,7 +71,7 @@ public static class ScenarioRunner
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
             var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default });
-            var writer = RunJournals.OpenWriter(scenario, folder);
+            var writer = RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
             try
             {
                 if (run.Resume)

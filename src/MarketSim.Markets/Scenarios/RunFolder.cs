@@ -136,8 +136,18 @@ public sealed class RunFolder
             throw new FileNotFoundException($"{path} has no {ScenarioFileName} (not a run folder?)", System.IO.Path.Combine(full, ScenarioFileName));
         }
 
-        var status = ReadStatus(full) ?? throw new InvalidDataException($"{path}: {StatusFileName} is missing or unreadable");
-        return new RunFolder(full, status.Scenario, status.Created);
+        if (ReadStatus(full) is { } status)
+        {
+            return new RunFolder(full, status.Scenario, status.Created);
+        }
+
+        // Killed between creating status.json and writing it: the folder name still says when and what.
+        var name = System.IO.Path.GetFileName(full);
+        var underscore = name.IndexOf('_', StringComparison.Ordinal);
+        var created = DateTimeOffset.TryParseExact(underscore > 0 ? name[..underscore] : name, "yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)
+            ? t
+            : new DateTimeOffset(Directory.GetCreationTimeUtc(full), TimeSpan.Zero);
+        return new RunFolder(full, underscore > 0 ? name[(underscore + 1)..] : name, created);
     }
 
     /// <summary>
@@ -182,8 +192,13 @@ public sealed class RunFolder
     }
 
     /// <summary>Writes <c>scenario.conf</c>: the resolved scenario, every key explicit, loadable again with an equal result.</summary>
-    public void WriteScenario(Scenario scenario) =>
-        File.WriteAllText(ScenarioFile, ScenarioRenderer.ToHocon(scenario), new UTF8Encoding(false));
+    public void WriteScenario(Scenario scenario)
+    {
+        // Write-then-rename: a process killed here leaves either no scenario.conf or a whole one.
+        var tmp = ScenarioFile + ".tmp";
+        File.WriteAllText(tmp, ScenarioRenderer.ToHocon(scenario), new UTF8Encoding(false));
+        File.Move(tmp, ScenarioFile, overwrite: true);
+    }
 
     /// <summary>Status while the run is under way (optionally with progress).</summary>
     public void MarkRunning(DateTimeOffset utcNow, long? interval = null, DateTimeOffset? virtualTime = null) =>
@@ -278,8 +293,7 @@ public static class RunPreparation
             throw new ResumeException(e.Message);
         }
 
-        var status = RunFolder.ReadStatus(folder.Path)!;
-        if (status.State == RunState.Complete)
+        if (RunFolder.ReadStatus(folder.Path)?.State == RunState.Complete)
         {
             throw new ResumeException($"run {runDir} is already complete; nothing to resume");
         }
