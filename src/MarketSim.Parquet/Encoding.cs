@@ -199,22 +199,80 @@ internal static class Codec
 
     public static byte[] Decompress(long codec, ReadOnlySpan<byte> data, int uncompressedSize)
     {
+        if (codec == 0)
+        {
+            return data.ToArray();
+        }
+
+        if (uncompressedSize < 0)
+        {
+            throw new InvalidDataException($"negative uncompressed page size {uncompressedSize}");
+        }
+
+        CheckSize(codec, data, uncompressedSize);
+        var result = GC.AllocateUninitializedArray<byte>(uncompressedSize);
+        DecompressInto(codec, data, result);
+        return result;
+    }
+
+    /// <summary>
+    /// Decompresses <paramref name="data"/> into <paramref name="dest"/>, which must be exactly the uncompressed size
+    /// (a block that decodes to another size is an <see cref="InvalidDataException"/>).
+    /// </summary>
+    public static void DecompressInto(long codec, ReadOnlySpan<byte> data, Span<byte> dest)
+    {
+        CheckSize(codec, data, dest.Length);
         switch (codec)
         {
             case 0:
-                return data.ToArray();
+                if (data.Length != dest.Length)
+                {
+                    throw new InvalidDataException($"uncompressed page holds {data.Length} bytes, header says {dest.Length}");
+                }
+
+                data.CopyTo(dest);
+                break;
             case 1:
-                return IronSnappy.Snappy.Decode(data);
+                SnappyDecoder.Decompress(data, dest);
+                break;
             case 2:
                 {
-                    var result = new byte[uncompressedSize];
-                    using var gz = new GZipStream(new MemoryStream(data.ToArray()), CompressionMode.Decompress);
-                    gz.ReadExactly(result);
-                    return result;
+                    unsafe
+                    {
+                        fixed (byte* p = data)
+                        {
+                            using var ms = new UnmanagedMemoryStream(p, data.Length);
+                            using var gz = new GZipStream(ms, CompressionMode.Decompress);
+                            gz.ReadExactly(dest);
+                        }
+                    }
+
+                    break;
                 }
 
             default:
                 throw new InvalidDataException($"unsupported compression codec {CodecName(codec)}");
+        }
+    }
+
+    /// <summary>
+    /// Checks a page's stated uncompressed size against what the compressed bytes can hold before a buffer of that
+    /// size is allocated (for Snappy: the block's own length header).
+    /// </summary>
+    public static void CheckSize(long codec, ReadOnlySpan<byte> data, long uncompressedSize)
+    {
+        if (uncompressedSize < 0 || uncompressedSize > Array.MaxLength)
+        {
+            throw new InvalidDataException($"bad uncompressed page size {uncompressedSize}");
+        }
+
+        if (codec == 1)
+        {
+            int n = SnappyDecoder.GetUncompressedLength(data);
+            if (n != uncompressedSize)
+            {
+                throw new InvalidDataException($"Snappy block holds {n} bytes, the page header says {uncompressedSize}");
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -69,22 +70,48 @@ public sealed class ParquetReader : IDisposable
     /// </summary>
     public Array ReadColumn(string name)
     {
+        int ci = ColumnIndex(name);
+        var col = Schema.Columns[ci];
+        if (RowGroups.Count != 1 && col.Required)
+        {
+            // Required columns: every row group decodes straight into its slice of one result array.
+            long total = 0;
+            foreach (var g in _chunks)
+            {
+                total += g[ci].NumValues;
+            }
+
+            if (total > Array.MaxLength)
+            {
+                throw Error($"column {name} holds {total} values, more than an array can");
+            }
+
+            var result = Accumulator.CreateArray(col, (int)total);
+            int at = 0;
+            for (int i = 0; i < RowGroups.Count; i++)
+            {
+                DecodeChunk(ci, i, result, at);
+                at += (int)_chunks[i][ci].NumValues;
+            }
+
+            return result;
+        }
+
         var parts = Enumerable.Range(0, RowGroups.Count).Select(i => ReadColumn(name, i)).ToList();
         if (parts.Count == 1)
         {
             return parts[0];
         }
 
-        var col = Schema.Columns[ColumnIndex(name)];
-        var result = Array.CreateInstance(col.ClrType, parts.Sum(p => p.Length));
+        var all = Array.CreateInstance(col.ClrType, parts.Sum(p => p.Length));
         int offset = 0;
         foreach (var p in parts)
         {
-            Array.Copy(p, 0, result, offset, p.Length);
+            Array.Copy(p, 0, all, offset, p.Length);
             offset += p.Length;
         }
 
-        return result;
+        return all;
     }
 
     /// <summary>Reads a column as <typeparamref name="T"/>[]; T may also be DateTime/DateTime? for timestamp columns.</summary>
@@ -110,19 +137,7 @@ public sealed class ParquetReader : IDisposable
     }
 
     /// <summary>Reads one column chunk of one row group.</summary>
-    public Array ReadColumn(string name, int rowGroup)
-    {
-        int ci = ColumnIndex(name);
-        var raw = _chunks[rowGroup][ci];
-        try
-        {
-            return DecodeChunk(Schema.Columns[ci], raw);
-        }
-        catch (Exception e) when (e is not ParquetFormatException and not OutOfMemoryException)
-        {
-            throw Error($"column {name}, row group {rowGroup}: {e.Message}", e);
-        }
-    }
+    public Array ReadColumn(string name, int rowGroup) => DecodeChunk(ColumnIndex(name), rowGroup, null, 0);
 
     public void Dispose()
     {
@@ -301,19 +316,75 @@ public sealed class ParquetReader : IDisposable
     private static string Show(ReadOnlySpan<byte> b) =>
         string.Concat(b.ToArray().Select(x => x is >= 32 and < 127 ? ((char)x).ToString() : $"\\x{x:X2}"));
 
-    private Array DecodeChunk(ParquetColumn col, RawChunk raw)
+    private Array DecodeChunk(int ci, int rowGroup, Array? target, int targetOffset)
     {
-        if (raw.NumValues > Array.MaxLength)
+        var col = Schema.Columns[ci];
+        var raw = _chunks[rowGroup][ci];
+        byte[]? data = null;
+        byte[]? scratch = null;
+        try
         {
-            throw new InvalidDataException($"column chunk claims {raw.NumValues} values");
+            if (raw.NumValues > Array.MaxLength || (target is not null && raw.NumValues > target.Length - targetOffset))
+            {
+                throw new InvalidDataException($"column chunk claims {raw.NumValues} values");
+            }
+
+            // Chunk bytes and decompressed pages live in pooled buffers, reused across pages, chunks and readers.
+            data = ArrayPool<byte>.Shared.Rent((int)raw.Size);
+            _stream.Position = raw.Start;
+            _stream.ReadExactly(data, 0, (int)raw.Size);
+            return DecodeChunk(col, raw, data.AsSpan(0, (int)raw.Size), ref scratch, target, targetOffset);
+        }
+        catch (Exception e) when (e is not ParquetFormatException and not OutOfMemoryException)
+        {
+            throw Error($"column {col.Name}, row group {rowGroup}: {e.Message}", e);
+        }
+        finally
+        {
+            if (data is not null)
+            {
+                ArrayPool<byte>.Shared.Return(data);
+            }
+
+            if (scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+            }
+        }
+    }
+
+    private static byte[] Scratch(ref byte[]? scratch, long size)
+    {
+        if (size < 0 || size > Array.MaxLength)
+        {
+            throw new InvalidDataException($"bad uncompressed page size {size}");
         }
 
-        var data = new byte[raw.Size];
-        _stream.Position = raw.Start;
-        _stream.ReadExactly(data);
+        if (scratch is null || scratch.Length < size)
+        {
+            if (scratch is not null)
+            {
+                ArrayPool<byte>.Shared.Return(scratch);
+                scratch = null;
+            }
+
+            scratch = ArrayPool<byte>.Shared.Rent((int)size);
+        }
+
+        return scratch;
+    }
+
+    private static Array DecodeChunk(ParquetColumn col, RawChunk raw, ReadOnlySpan<byte> data, ref byte[]? scratch, Array? target, int targetOffset)
+    {
         int total = (int)raw.NumValues;
-        var acc = new Accumulator(col, total);
+        if (total > 0 && raw.Codec is not (0 or 1 or 2))
+        {
+            throw new InvalidDataException($"unsupported compression codec {Codec.CodecName(raw.Codec)}");
+        }
+
+        var acc = new Accumulator(col, total, target, targetOffset);
         int pos = 0;
+        int page = 0;
         while (acc.Rows < total)
         {
             if (pos >= data.Length)
@@ -321,7 +392,8 @@ public sealed class ParquetReader : IDisposable
                 throw new InvalidDataException($"column chunk ends after {acc.Rows} of {total} values");
             }
 
-            var reader = new ThriftReader(data.AsSpan(pos));
+            int pageStart = pos;
+            var reader = new ThriftReader(data[pos..]);
             var header = reader.ReadStruct();
             pos += reader.Position;
             long pageType = header.Long(1, "PageHeader.type");
@@ -332,87 +404,133 @@ public sealed class ParquetReader : IDisposable
                 throw new InvalidDataException($"page at chunk offset {pos} ({compressed} bytes) overruns its column chunk ({data.Length} bytes)");
             }
 
-            var body = data.AsSpan(pos, (int)compressed);
+            var body = data.Slice(pos, (int)compressed);
             pos += (int)compressed;
-            switch (pageType)
+            bool inCodec = false; // decompression errors also name the page
+            try
             {
-                case 2:
-                    {
-                        var dh = header.OptStruct(7) ?? throw new InvalidDataException("dictionary page without header");
-                        var enc = dh.OptLong(2) ?? 0;
-                        if (enc is not (0 or 2))
+                switch (pageType)
+                {
+                    case 2:
                         {
-                            throw new InvalidDataException($"unsupported dictionary encoding {EncodingName(enc)}");
-                        }
-
-                        var bytes = Codec.Decompress(raw.Codec, body, (int)uncompressed);
-                        acc.SetDictionary(bytes, (int)dh.Long(1, "DictionaryPageHeader.num_values"));
-                        break;
-                    }
-
-                case 0:
-                    {
-                        var dh = header.OptStruct(5) ?? throw new InvalidDataException("data page without header");
-                        int n = (int)dh.Long(1, "DataPageHeader.num_values");
-                        if (n < 0 || n > total - acc.Rows)
-                        {
-                            throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
-                        }
-
-                        ReadOnlySpan<byte> span = raw.Codec == 0 ? body : Codec.Decompress(raw.Codec, body, (int)uncompressed);
-                        int[]? levels = null;
-                        if (!col.Required)
-                        {
-                            int len = BinaryPrimitives.ReadInt32LittleEndian(span);
-                            if (len < 0 || len > span.Length - 4)
+                            var dh = header.OptStruct(7) ?? throw new InvalidDataException("dictionary page without header");
+                            var enc = dh.OptLong(2) ?? 0;
+                            if (enc is not (0 or 2))
                             {
-                                throw new InvalidDataException("definition levels run past the end of the page");
+                                throw new InvalidDataException($"unsupported dictionary encoding {EncodingName(enc)}");
                             }
 
-                            levels = new int[n];
-                            Rle.Decode(span.Slice(4, len), 1, levels);
-                            span = span[(4 + len)..];
+                            inCodec = true;
+                            var bytes = Codec.Decompress(raw.Codec, body, (int)Math.Min(uncompressed, int.MaxValue));
+                            inCodec = false;
+                            acc.SetDictionary(bytes, (int)dh.Long(1, "DictionaryPageHeader.num_values"));
+                            break;
                         }
 
-                        acc.AddPage(n, levels, span, dh.Long(2, "DataPageHeader.encoding"));
+                    case 0:
+                        {
+                            var dh = header.OptStruct(5) ?? throw new InvalidDataException("data page without header");
+                            int n = (int)dh.Long(1, "DataPageHeader.num_values");
+                            if (n < 0 || n > total - acc.Rows)
+                            {
+                                throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
+                            }
+
+                            long encoding = dh.Long(2, "DataPageHeader.encoding");
+                            if (raw.Codec != 0 && col.Required && encoding == 0 && acc.PlainDestination(n) is { } direct && direct.Length == uncompressed)
+                            {
+                                // Required fixed-width PLAIN values: decompress straight into the result array.
+                                inCodec = true;
+                                Codec.DecompressInto(raw.Codec, body, direct);
+                                acc.AddDirect(n);
+                                break;
+                            }
+
+                            ReadOnlySpan<byte> span = body;
+                            if (raw.Codec != 0)
+                            {
+                                inCodec = true;
+                                Codec.CheckSize(raw.Codec, body, uncompressed);
+                                var dest = Scratch(ref scratch, uncompressed).AsSpan(0, (int)uncompressed);
+                                Codec.DecompressInto(raw.Codec, body, dest);
+                                inCodec = false;
+                                span = dest;
+                            }
+
+                            int[]? levels = null;
+                            if (!col.Required)
+                            {
+                                if (span.Length < 4)
+                                {
+                                    throw new InvalidDataException("definition levels run past the end of the page");
+                                }
+
+                                int len = BinaryPrimitives.ReadInt32LittleEndian(span);
+                                if (len < 0 || len > span.Length - 4)
+                                {
+                                    throw new InvalidDataException("definition levels run past the end of the page");
+                                }
+
+                                levels = new int[n];
+                                Rle.Decode(span.Slice(4, len), 1, levels);
+                                span = span[(4 + len)..];
+                            }
+
+                            acc.AddPage(n, levels, span, encoding);
+                            break;
+                        }
+
+                    case 3:
+                        {
+                            var dh = header.OptStruct(8) ?? throw new InvalidDataException("data page v2 without header");
+                            int n = (int)dh.Long(1, "DataPageHeaderV2.num_values");
+                            if (n < 0 || n > total - acc.Rows)
+                            {
+                                throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
+                            }
+
+                            long defLen = dh.Long(5, "DataPageHeaderV2.definition_levels_byte_length");
+                            long repLen = dh.Long(6, "DataPageHeaderV2.repetition_levels_byte_length");
+                            if (defLen < 0 || repLen < 0 || defLen + repLen > body.Length || defLen + repLen > uncompressed)
+                            {
+                                throw new InvalidDataException("data page v2 levels run past the end of the page");
+                            }
+
+                            int[]? levels = null;
+                            if (!col.Required)
+                            {
+                                levels = new int[n];
+                                Rle.Decode(body.Slice((int)repLen, (int)defLen), 1, levels);
+                            }
+
+                            var values = body[(int)(repLen + defLen)..];
+                            bool isCompressed = dh.OptBool(7) ?? true;
+                            ReadOnlySpan<byte> vbytes = values;
+                            if (isCompressed && raw.Codec != 0)
+                            {
+                                inCodec = true;
+                                Codec.CheckSize(raw.Codec, values, uncompressed - defLen - repLen);
+                                int size = (int)(uncompressed - defLen - repLen);
+                                var dest = Scratch(ref scratch, size).AsSpan(0, size);
+                                Codec.DecompressInto(raw.Codec, values, dest);
+                                inCodec = false;
+                                vbytes = dest;
+                            }
+
+                            acc.AddPage(n, levels, vbytes, dh.Long(4, "DataPageHeaderV2.encoding"));
+                            break;
+                        }
+
+                    default:
                         break;
-                    }
-
-                case 3:
-                    {
-                        var dh = header.OptStruct(8) ?? throw new InvalidDataException("data page v2 without header");
-                        int n = (int)dh.Long(1, "DataPageHeaderV2.num_values");
-                        if (n < 0 || n > total - acc.Rows)
-                        {
-                            throw new InvalidDataException($"page holds {n} values, more than the {total - acc.Rows} left in the chunk");
-                        }
-
-                        int defLen = (int)dh.Long(5, "DataPageHeaderV2.definition_levels_byte_length");
-                        int repLen = (int)dh.Long(6, "DataPageHeaderV2.repetition_levels_byte_length");
-                        if (defLen < 0 || repLen < 0 || defLen + repLen > body.Length)
-                        {
-                            throw new InvalidDataException("data page v2 levels run past the end of the page");
-                        }
-
-                        int[]? levels = null;
-                        if (!col.Required)
-                        {
-                            levels = new int[n];
-                            Rle.Decode(body.Slice(repLen, defLen), 1, levels);
-                        }
-
-                        var values = body[(repLen + defLen)..];
-                        bool isCompressed = dh.OptBool(7) ?? true;
-                        byte[] vbytes = isCompressed && raw.Codec != 0
-                            ? Codec.Decompress(raw.Codec, values, (int)uncompressed - defLen - repLen)
-                            : values.ToArray();
-                        acc.AddPage(n, levels, vbytes, dh.Long(4, "DataPageHeaderV2.encoding"));
-                        break;
-                    }
-
-                default:
-                    break;
+                }
             }
+            catch (InvalidDataException e) when (inCodec)
+            {
+                throw new InvalidDataException($"page {page} (chunk offset {pageStart}): {e.Message}", e);
+            }
+
+            page++;
         }
 
         return acc.Result();
@@ -427,30 +545,63 @@ public sealed class ParquetReader : IDisposable
         private readonly int _total;
         private readonly int[]? _levels;
         private readonly Array _dense;
+        private readonly int _start;
         private Array? _dictionary;
         private int _count;
 
-        public Accumulator(ParquetColumn col, int total)
+        /// <param name="target">For a required column: an array to decode into from <paramref name="offset"/> on; null for a new one.</param>
+        public Accumulator(ParquetColumn col, int total, Array? target = null, int offset = 0)
         {
             _col = col;
             _total = total;
             _levels = col.Required ? null : new int[total];
-            _dense = col.Type switch
+            if (target is not null && col.Required)
             {
-                ParquetType.Boolean => new bool[total],
-                ParquetType.Int32 => new int[total],
-                ParquetType.Int64 => new long[total],
-                ParquetType.Float => new float[total],
-                ParquetType.Double => new double[total],
-                _ => new string[total],
-            };
+                _dense = target;
+                _start = _count = offset;
+            }
+            else
+            {
+                _dense = CreateArray(col, total);
+            }
         }
 
         public int Rows { get; private set; }
 
+        /// <summary>A new array of a column's dense (non-null) element type; fixed-width ones are not zeroed.</summary>
+        public static Array CreateArray(ParquetColumn col, int n) => col.Type switch
+        {
+            ParquetType.Boolean => new bool[n],
+            ParquetType.Int32 => GC.AllocateUninitializedArray<int>(n),
+            ParquetType.Int64 => GC.AllocateUninitializedArray<long>(n),
+            ParquetType.Float => GC.AllocateUninitializedArray<float>(n),
+            ParquetType.Double => GC.AllocateUninitializedArray<double>(n),
+            _ => new string[n],
+        };
+
+        /// <summary>
+        /// The bytes the next <paramref name="n"/> PLAIN values of a required fixed-width column occupy in the
+        /// result, for decompressing into directly (then <see cref="AddDirect"/>); null for other columns.
+        /// </summary>
+        public Span<byte> PlainDestination(int n) => n < 0 || n > _total - Rows ? null : _dense switch
+        {
+            int[] a => MemoryMarshal.AsBytes(a.AsSpan(_count, n)),
+            long[] a => MemoryMarshal.AsBytes(a.AsSpan(_count, n)),
+            float[] a => MemoryMarshal.AsBytes(a.AsSpan(_count, n)),
+            double[] a => MemoryMarshal.AsBytes(a.AsSpan(_count, n)),
+            _ => null,
+        };
+
+        /// <summary>Counts <paramref name="n"/> values written through <see cref="PlainDestination"/>.</summary>
+        public void AddDirect(int n)
+        {
+            _count += n;
+            Rows += n;
+        }
+
         public void SetDictionary(byte[] bytes, int n)
         {
-            var d = CreateArray(n);
+            var d = CreateArray(_col, n);
             DecodePlain(bytes, d, 0, n);
             _dictionary = d;
         }
@@ -554,6 +705,11 @@ public sealed class ParquetReader : IDisposable
         {
             if (_levels is null)
             {
+                if (_count - _start != _total)
+                {
+                    throw new InvalidDataException($"column chunk holds {_count - _start} values, {_total} expected");
+                }
+
                 return _dense;
             }
 
@@ -615,16 +771,6 @@ public sealed class ParquetReader : IDisposable
                 }
             }
         }
-
-        private Array CreateArray(int n) => _col.Type switch
-        {
-            ParquetType.Boolean => new bool[n],
-            ParquetType.Int32 => new int[n],
-            ParquetType.Int64 => new long[n],
-            ParquetType.Float => new float[n],
-            ParquetType.Double => new double[n],
-            _ => new string[n],
-        };
 
         private static void DecodePlain(ReadOnlySpan<byte> src, Array dest, int at, int n)
         {
