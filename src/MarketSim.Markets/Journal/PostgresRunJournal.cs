@@ -116,7 +116,6 @@ public sealed class PostgresJournalWriter : RunJournalWriter
     {
         using var tx = _connection.BeginTransaction();
         using var cmd = new NpgsqlCommand(
-            $"INSERT INTO {Schema}.metadata (persistence_id, sequence_nr) SELECT persistence_id, max(sequence_nr) FROM {_table} GROUP BY persistence_id ON CONFLICT DO NOTHING; " +
             $"SELECT setval(pg_get_serial_sequence('{_table}', 'ordering'), greatest(1, (SELECT coalesce(max(ordering), 0) FROM {_table})));",
             _connection,
             tx);

@@ -4,8 +4,8 @@ namespace MarketSim.Markets.Journal;
 
 /// <summary>
 /// The SQLite backend of <see cref="RunJournalWriter"/>: <c>journal.db</c> in the run folder, WAL while writing,
-/// prepared commands reused across flushes. <see cref="RunJournalWriter.Dispose"/> flushes, records the highest
-/// sequence numbers in <c>journal_metadata</c>, checkpoints the WAL and returns the file to rollback-journal mode, so the
+/// prepared commands reused across flushes. <see cref="RunJournalWriter.Dispose"/> flushes,
+/// checkpoints the WAL and returns the file to rollback-journal mode, so the
 /// closed file is one self-contained, deterministic <c>journal.db</c>.
 /// </summary>
 public sealed class SqliteJournalWriter : RunJournalWriter
@@ -163,15 +163,8 @@ public sealed class SqliteJournalWriter : RunJournalWriter
     /// <inheritdoc />
     protected override void Finish()
     {
-        using (var tx = _connection.BeginTransaction())
-        {
-            using var meta = _connection.CreateCommand();
-            meta.Transaction = tx;
-            meta.CommandText = "INSERT OR IGNORE INTO journal_metadata (persistence_id, sequence_nr) SELECT persistence_id, max(sequence_nr) FROM event_journal GROUP BY persistence_id ORDER BY persistence_id";
-            meta.ExecuteNonQuery();
-            tx.Commit();
-        }
-
+        // journal_metadata stays empty: it keeps highest sequence numbers across deletes, and a run never deletes.
+        // (Writing it at close would make an interrupted-then-resumed journal differ from an uninterrupted one.)
         Exec(_connection, "PRAGMA wal_checkpoint(TRUNCATE)");
         Exec(_connection, "PRAGMA journal_mode=DELETE");
         _finished = true;
