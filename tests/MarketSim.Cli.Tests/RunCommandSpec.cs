@@ -117,4 +117,72 @@ public sealed partial class RunCommandSpec : IDisposable
 
     [GeneratedRegex(@"^.+:\d+:\d+: \S+: .+$")]
     private static partial Regex ErrorLine();
+
+    [Fact]
+    public void Export_parquet_after_the_run_writes_the_tables_into_the_run_folder()
+    {
+        var r = CliRunner.Run("run", Scenario("parity-cliff-fog.conf"), "--set", "timeline.events=24", "--set", "shard-size=5", "--out", _out, "--export", "parquet", "--quiet");
+
+        Assert.True(r.ExitCode == 0, r.Err);
+        var export = Path.Combine(OnlyRunFolder(), "export");
+        Assert.Contains("export: " + export, r.Out, StringComparison.Ordinal);
+        foreach (var table in new[] { "events", "predictions", "event_scores", "weights" })
+        {
+            var file = Path.Combine(export, table + ".parquet");
+            Assert.True(File.Exists(file), file);
+            var head = CliRunner.Run("parquet", "head", file, "-n", "1");
+            Assert.True(head.ExitCode == 0, head.Err);
+        }
+    }
+
+    [Theory]
+    [InlineData(new[] { "run", "--journal", "mysql", "x.conf" }, "--journal must be sqlite or postgres")]
+    [InlineData(new[] { "run", "--export", "xlsx", "x.conf" }, "--export must be parquet or csv")]
+    [InlineData(new[] { "run" }, "needs a scenario FILE (or --resume RUN_DIR)")]
+    [InlineData(new[] { "run", "--resume", "runs/x", "x.conf" }, "give no FILE, --seed, --out or --journal")]
+    public void Contradictory_or_invalid_run_options_exit_2_with_one_line(string[] args, string message)
+    {
+        var r = CliRunner.Run(args);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains(message, r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Resume_of_a_folder_that_is_not_a_run_exits_2_naming_it()
+    {
+        Directory.CreateDirectory(Path.Combine(_out, "empty"));
+        var r = CliRunner.Run("run", "--resume", Path.Combine(_out, "empty"));
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.Contains("cannot resume", r.Err, StringComparison.Ordinal);
+        Assert.Contains("scenario.conf", r.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    [Trait("Category", "Postgres")]
+    public void Journal_postgres_runs_the_same_scenario_with_a_byte_identical_summary()
+    {
+        var cs = Environment.GetEnvironmentVariable("MARKETSIM_TEST_POSTGRES") is { Length: > 0 } v
+            ? v
+            : throw new InvalidOperationException("MARKETSIM_TEST_POSTGRES is not set: run ./test.sh, which starts PostgreSQL (or scripts/services.sh start DIR && source DIR/env).");
+        var schema = "t_cli_" + Guid.NewGuid().ToString("N")[..12];
+        var sqlite = CliRunner.Run("run", Scenario("parity-cliff-fog.conf"), "--set", "timeline.events=24", "--out", Path.Combine(_out, "sqlite"), "--quiet");
+        try
+        {
+            var pg = CliRunner.Run("run", Scenario("parity-cliff-fog.conf"), "--set", "timeline.events=24", "--out", Path.Combine(_out, "pg"), "--quiet",
+                "--journal", "postgres", "--set", "marketsim.persistence.postgres.connection-string=" + cs, "--set", "marketsim.persistence.postgres.schema=" + schema);
+
+            Assert.True(sqlite.ExitCode == 0, sqlite.Err);
+            Assert.True(pg.ExitCode == 0, pg.Err);
+            var a = Assert.Single(Directory.GetDirectories(Path.Combine(_out, "sqlite")));
+            var b = Assert.Single(Directory.GetDirectories(Path.Combine(_out, "pg")));
+            Assert.Equal(File.ReadAllBytes(Path.Combine(a, "summary.json")), File.ReadAllBytes(Path.Combine(b, "summary.json")));
+            Assert.False(File.Exists(Path.Combine(b, "journal.db")));
+        }
+        finally
+        {
+            MarketSim.Markets.Journal.PostgresRunJournal.Drop(cs, schema);
+        }
+    }
 }
