@@ -27,7 +27,18 @@ public static class LegacyBrier
         ScoreEvent(e, outcome, weighting, eventScore, prediction, default);
 
     /// <summary>As above; <paramref name="cellScores"/>, when not empty, receives every cell's S (interval-major, M·n).</summary>
-    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> cellScores)
+    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> cellScores) =>
+        ScoreEvent(e, outcome, weighting, eventScore, prediction, cellScores, default, default);
+
+    /// <summary>
+    /// As above, handing back on request what the rule computes anyway (nothing extra for an empty span):
+    /// <paramref name="cellScores"/> every cell's S_{m,k}, <paramref name="cellPredictions"/> the p_{m,k} it used (0.5 before
+    /// registration, 1 − o for no answer, else the mean clipped to [0, 1]), both interval-major (<c>[k·M + m]</c>), and
+    /// <paramref name="intervalWeights"/> the n weights w_k. Except for the zero cases above (no answer at all, Σ w &lt; 0.01,
+    /// n ≤ 0), <c>eventScore[m] = (Σ_k w_k · S_{m,k}) / Σ_k w_k</c> and <c>prediction[m] = (Σ_k w_k · p_{m,k}) / Σ_k w_k</c>,
+    /// summed in k order, bit for bit.
+    /// </summary>
+    public static void ScoreEvent(in EventMatrix e, bool outcome, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> cellScores, Span<double> cellPredictions, Span<double> intervalWeights)
     {
         int miners = e.Miners;
         int n = e.Intervals;
@@ -48,8 +59,23 @@ public static class LegacyBrier
             throw new ArgumentException($"cellScores needs miners·intervals = {miners * n} entries", nameof(cellScores));
         }
 
+        if (!cellPredictions.IsEmpty && cellPredictions.Length != miners * n)
+        {
+            throw new ArgumentException($"cellPredictions needs miners·intervals = {miners * n} entries", nameof(cellPredictions));
+        }
+
+        if (!intervalWeights.IsEmpty && intervalWeights.Length != n)
+        {
+            throw new ArgumentException($"intervalWeights needs {n} entries", nameof(intervalWeights));
+        }
+
         Span<double> w = n <= 512 ? stackalloc double[n] : new double[n];
         double wSum = IntervalWeights.Fill(weighting, w);
+        if (!intervalWeights.IsEmpty)
+        {
+            w.CopyTo(intervalWeights);
+        }
+
         double o = outcome ? 1.0 : 0.0;
         double missing = 1.0 - o;
         for (int m = 0; m < miners; m++)
@@ -85,6 +111,11 @@ public static class LegacyBrier
                 if (!cellScores.IsEmpty)
                 {
                     cellScores[(k * miners) + m] = sk;
+                }
+
+                if (!cellPredictions.IsEmpty)
+                {
+                    cellPredictions[(k * miners) + m] = p;
                 }
 
                 s += w[k] * sk;

@@ -61,7 +61,20 @@ public static class PeerScoring
     /// <paramref name="peerCells"/>, when not empty, receives the interval-major peer score of every cell (0 for new
     /// cells, NaN for ineligible miners). On a discarded status the outputs are filled with NaN.
     /// </summary>
-    public static EventStatus ScoreEvent(in EventMatrix e, bool outcome, Imputation imputation, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> scratch, Span<double> peerCells)
+    public static EventStatus ScoreEvent(in EventMatrix e, bool outcome, Imputation imputation, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> scratch, Span<double> peerCells) =>
+        ScoreEvent(e, outcome, imputation, weighting, eventScore, prediction, scratch, peerCells, default, default);
+
+    /// <summary>
+    /// Scores one event and, on request, hands back the per-interval detail the kernel computes anyway (nothing extra is
+    /// done for an empty span). <paramref name="peerCells"/>: as above, the interval-major peer score s_{m,k}
+    /// (<c>[k·M + m]</c>). <paramref name="cellPredictions"/>: interval-major, the prediction the rule used for the cell —
+    /// the clipped mean, the imputed p_I of an unresponsive cell, or the back-filled p_new of a new cell (NaN for
+    /// ineligible miners). <paramref name="intervalWeights"/>: the n interval weights w_k. For a scored miner
+    /// <c>eventScore[m] = (Σ_k w_k · s_{m,k}) · (1 / Σ_k w_k)</c> and <c>prediction[m] = (Σ_k w_k · p_{m,k}) · (1 / Σ_k w_k)</c>,
+    /// summed in k order, bit for bit (or 0 and <see cref="EmptyPrediction"/> when Σ w = 0). On a discarded status the
+    /// cells are NaN; the weights are filled whenever n &gt; 0.
+    /// </summary>
+    public static EventStatus ScoreEvent(in EventMatrix e, bool outcome, Imputation imputation, IntervalWeighting weighting, Span<double> eventScore, Span<double> prediction, Span<double> scratch, Span<double> peerCells, Span<double> cellPredictions, Span<double> intervalWeights)
     {
         int miners = e.Miners;
         int n = e.Intervals;
@@ -82,10 +95,27 @@ public static class PeerScoring
             throw new ArgumentException($"peerCells needs miners·intervals = {miners * n} entries", nameof(peerCells));
         }
 
+        if (!cellPredictions.IsEmpty && cellPredictions.Length != miners * n)
+        {
+            throw new ArgumentException($"cellPredictions needs miners·intervals = {miners * n} entries", nameof(cellPredictions));
+        }
+
+        if (!intervalWeights.IsEmpty && intervalWeights.Length != n)
+        {
+            throw new ArgumentException($"intervalWeights needs {n} entries", nameof(intervalWeights));
+        }
+
         if (!HasAnyAnswer(e.Means))
         {
             eventScore.Fill(double.NaN);
             prediction.Fill(double.NaN);
+            peerCells.Fill(double.NaN);
+            cellPredictions.Fill(double.NaN);
+            if (!intervalWeights.IsEmpty)
+            {
+                IntervalWeights.Fill(weighting, intervalWeights);
+            }
+
             return EventStatus.DiscardedNoPredictions;
         }
 
@@ -102,6 +132,11 @@ public static class PeerScoring
         var predAcc = scratch.Slice(4 * p, p);
         var w = scratch.Slice(5 * p, n);
         double wSum = IntervalWeights.Fill(weighting, w);
+        if (!intervalWeights.IsEmpty)
+        {
+            w.CopyTo(intervalWeights);
+        }
+
         scoreAcc.Clear();
         predAcc.Clear();
 
@@ -157,6 +192,16 @@ public static class PeerScoring
                     {
                         dst[m] = double.NaN;
                     }
+                }
+            }
+
+            if (!cellPredictions.IsEmpty)
+            {
+                // u holds the used value (clipped mean or p_I, ≥ 0) or Empty for new and ineligible cells.
+                var dst = cellPredictions.Slice(k * miners, miners);
+                for (int m = 0; m < miners; m++)
+                {
+                    dst[m] = double.IsNaN(thr[m]) ? double.NaN : u[m] >= 0 ? u[m] : pNew;
                 }
             }
         }
