@@ -101,6 +101,17 @@ public abstract class RunJournalWriter : IDisposable
     public long Append(string persistenceId, ScoreEvent evt, long timestamp, IReadOnlyList<string>? tags = null)
     {
         ArgumentNullException.ThrowIfNull(evt);
+        if (Discards)
+        {
+            lock (_lock)
+            {
+                _highest.TryGetValue(persistenceId, out var seq);
+                _highest[persistenceId] = ++seq;
+                _ordering++;
+                return seq;
+            }
+        }
+
         return Append(persistenceId, SerializedEvent.From(evt), timestamp, tags ?? [JournalIds.TagOf(evt)]);
     }
 
@@ -256,6 +267,15 @@ public abstract class RunJournalWriter : IDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>True for the benchmark baseline that persists nothing (events are not even serialized).</summary>
+    protected virtual bool Discards => false;
+
+    /// <summary>
+    /// A writer that keeps nothing and does not even serialize: the baseline against which <c>marketsim bench
+    /// --journal-overhead</c> measures what persisting the score streams costs.
+    /// </summary>
+    public static RunJournalWriter Discarding() => new DiscardingJournalWriter();
+
     /// <summary>Writes <paramref name="rows"/> in one transaction, all or nothing.</summary>
     protected abstract void WriteTransaction(IReadOnlyList<PendingRow> rows);
 
@@ -349,4 +369,21 @@ public abstract class RunJournalWriter : IDisposable
 
     /// <summary>A row waiting to be written.</summary>
     protected sealed record PendingRow(long Ordering, string PersistenceId, long SequenceNr, string Manifest, long Timestamp, byte[] Payload, IReadOnlyList<string> Tags);
+}
+
+internal sealed class DiscardingJournalWriter() : RunJournalWriter("(discarded)", new JournalWriterOptions())
+{
+    protected override bool Discards => true;
+
+    protected override void WriteTransaction(IReadOnlyList<PendingRow> rows)
+    {
+    }
+
+    protected override void Finish()
+    {
+    }
+
+    protected override void Close()
+    {
+    }
 }

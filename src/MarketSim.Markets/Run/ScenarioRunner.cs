@@ -14,6 +14,9 @@ public sealed record RunOptions(CancellationToken Cancellation = default, Action
 {
     /// <summary>SQLite only: cap the journal at this many pages (0 = none) — a write past it fails like a full disk.</summary>
     public long MaxJournalPages { get; init; }
+
+    /// <summary>Benchmark baseline: play the run but persist nothing (no journal, no summary).</summary>
+    public bool DiscardJournal { get; init; }
 }
 
 /// <summary>The result of <see cref="ScenarioRunner.Run"/>.</summary>
@@ -25,7 +28,11 @@ public sealed record RunOptions(CancellationToken Cancellation = default, Action
 /// <param name="LastInterval">Grid index of the last interval fully played.</param>
 /// <param name="VirtualTime">Virtual time reached.</param>
 /// <param name="Error">Why it failed.</param>
-public sealed record RunOutcome(RunState State, RunFolder Folder, RunSummary? Summary, long Intervals, long Predictions, long? LastInterval, DateTimeOffset? VirtualTime, Exception? Error);
+public sealed record RunOutcome(RunState State, RunFolder Folder, RunSummary? Summary, long Intervals, long Predictions, long? LastInterval, DateTimeOffset? VirtualTime, Exception? Error)
+{
+    /// <summary>Wall time of playing the intervals, journal writes included (the summary excluded).</summary>
+    public TimeSpan PlayTime { get; init; }
+}
 
 /// <summary>
 /// Plays a prepared scenario (<see cref="RunPreparation.Prepare"/>) end to end: an actor system on a virtual clock
@@ -66,12 +73,13 @@ public static class ScenarioRunner
     {
         var scenario = run.Scenario;
         var folder = run.Folder;
-        CoordinatorResult result;
+        CoordinatorResult? result = null;
+        var played = TimeSpan.Zero;
         try
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
             var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default });
-            var writer = RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
+            var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
             try
             {
                 if (run.Resume)
@@ -84,26 +92,25 @@ public static class ScenarioRunner
                     throw new InvalidOperationException($"{writer.Location} already holds a journal ({writer.LastOrdering} events); a new run needs an empty one (use --resume to continue it, or another schema)");
                 }
 
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 result = Play(scenario, writer, hocon, options);
                 if (result.State == RunState.Complete)
                 {
                     writer.CompleteReplay();
                 }
+
+                writer.Dispose();
+                played = clock.Elapsed;
+            }
+            catch (IOException e) when (result is not null && result.State != RunState.Complete)
+            {
+                // Closing failed after the run already failed (typically for the same reason): report that failure, mention this one.
+                result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
             }
             catch
             {
                 DisposeQuietly(writer);
                 throw;
-            }
-
-            try
-            {
-                writer.Dispose();
-            }
-            catch (IOException e) when (result.State != RunState.Complete)
-            {
-                // The run already failed (typically for the same reason); report that failure, mention this one.
-                result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
             }
         }
         catch (Exception e)
@@ -112,14 +119,25 @@ public static class ScenarioRunner
             return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
         }
 
+        if (result is null)
+        {
+            throw new InvalidOperationException("unreachable: no result");
+        }
+
         switch (result.State)
         {
             case RunState.Interrupted:
                 folder.MarkInterrupted(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime, "interrupted (Ctrl-C); the journal holds every interval up to this one; continue with marketsim run --resume " + folder.Path);
-                return new RunOutcome(RunState.Interrupted, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
+                return new RunOutcome(RunState.Interrupted, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
             case RunState.Failed:
                 folder.MarkFailed(DateTimeOffset.UtcNow, Resumable(folder.Path, result.Error?.Message ?? "failed"), result.LastInterval, result.VirtualTime);
-                return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, result.Error);
+                return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, result.Error) { PlayTime = played };
+        }
+
+        if (options.DiscardJournal)
+        {
+            folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
+            return new RunOutcome(RunState.Complete, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
         }
 
         RunSummary summary;
@@ -147,7 +165,7 @@ public static class ScenarioRunner
         }
 
         folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
-        return new RunOutcome(RunState.Complete, folder, summary, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null);
+        return new RunOutcome(RunState.Complete, folder, summary, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
     }
 
     private static string Resumable(string folder, string message) =>
