@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using BenchmarkDotNet.Attributes;
 using MarketSim.Parquet;
 
@@ -7,8 +8,14 @@ namespace MarketSim.Benchmarks;
 /// Parquet write and read of one required DOUBLE column of <see cref="Count"/> values (in memory, one core),
 /// uncompressed and Snappy. Times are per value (OperationsPerInvoke = Count), so 1e9 / mean-ns = values per second.
 /// Run: <c>dotnet run -c Release --project bench/MarketSim.Benchmarks -- --filter '*Parquet*' --job short</c>.
+/// Yardstick in the same run: the read case's setup saves the file it reads and runs
+/// <c>scripts/duckdb-parquet-bench.mjs</c> on it (DuckDB, one thread, reading that file and writing the same values),
+/// printing a "DuckDB ..." line into the log and writing
+/// <c>BenchmarkDotNet.Artifacts/results/ParquetBenchmarks-duckdb-{codec}.json</c>; it needs
+/// <c>MARKETSIM_DUCKDB_NODE_MODULES</c> (<c>scripts/duckdb-setup.sh</c>) or <c>.tools/duckdb</c>, else it says it skipped.
 /// </summary>
 [MemoryDiagnoser]
+[MedianColumn]
 public class ParquetBenchmarks
 {
     private const int Count = 10_000_000;
@@ -20,8 +27,17 @@ public class ParquetBenchmarks
     [Params(ParquetCompression.Uncompressed, ParquetCompression.Snappy)]
     public ParquetCompression Compression { get; set; }
 
-    [GlobalSetup]
-    public void Setup()
+    [GlobalSetup(Target = nameof(Write))]
+    public void SetupWrite() => Setup();
+
+    [GlobalSetup(Target = nameof(Read))]
+    public void SetupRead()
+    {
+        Setup();
+        DuckDbYardstick();
+    }
+
+    private void Setup()
     {
         var rnd = new Random(7);
         _values = new double[Count];
@@ -52,5 +68,69 @@ public class ParquetBenchmarks
     {
         using var r = ParquetReader.Open(new MemoryStream(_file, writable: false));
         return r.ReadColumn<double>("x").Length;
+    }
+
+    private void DuckDbYardstick()
+    {
+        string? root = FindRoot(AppContext.BaseDirectory) ?? FindRoot(Environment.CurrentDirectory);
+        if (root is null)
+        {
+            Console.WriteLine("DuckDB yardstick skipped: repository root (MarketSim.sln) not found");
+            return;
+        }
+
+        string modules = Environment.GetEnvironmentVariable("MARKETSIM_DUCKDB_NODE_MODULES") is { Length: > 0 } m ? m : Path.Combine(root, ".tools", "duckdb", "node_modules");
+        if (!Directory.Exists(Path.Combine(modules, "@duckdb", "node-api")))
+        {
+            Console.WriteLine("DuckDB yardstick skipped: @duckdb/node-api not installed (export MARKETSIM_DUCKDB_NODE_MODULES=\"$(scripts/duckdb-setup.sh)\")");
+            return;
+        }
+
+        string codec = Compression == ParquetCompression.Snappy ? "snappy" : "uncompressed";
+        string results = Path.Combine(root, "BenchmarkDotNet.Artifacts", "results");
+        Directory.CreateDirectory(results);
+        string file = Path.Combine(Path.GetTempPath(), $"marketsim-parquet-bench-{Environment.ProcessId}-{codec}.parquet");
+        File.WriteAllBytes(file, _file);
+        try
+        {
+            var psi = new ProcessStartInfo("node")
+            {
+                WorkingDirectory = root,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var a in new[] { Path.Combine(root, "scripts", "duckdb-parquet-bench.mjs"), "--json", Path.Combine(results, $"ParquetBenchmarks-duckdb-{codec}.json"), $"{codec}={file}" })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            psi.Environment["MARKETSIM_DUCKDB_NODE_MODULES"] = modules;
+            using var p = Process.Start(psi)!;
+            var err = p.StandardError.ReadToEndAsync();
+            string output = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            Console.Write(output);
+            if (p.ExitCode != 0)
+            {
+                Console.WriteLine($"DuckDB yardstick failed (exit {p.ExitCode}): {err.Result}");
+            }
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    private static string? FindRoot(string start)
+    {
+        for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "MarketSim.sln")))
+            {
+                return d.FullName;
+            }
+        }
+
+        return null;
     }
 }
