@@ -35,6 +35,9 @@ public interface IRunJournalReader : IDisposable
     /// <summary>Every row with ordering &gt; <paramref name="offset"/>, in ordering, undecoded.</summary>
     IEnumerable<StoredRow> AllRows(long offset = 0);
 
+    /// <summary>The highest <c>ordering</c> stored (0 for an empty journal).</summary>
+    long MaxOrdering();
+
     /// <summary>Persistence ids, sorted (ordinal).</summary>
     IReadOnlyList<string> PersistenceIds();
 

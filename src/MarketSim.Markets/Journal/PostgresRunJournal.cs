@@ -223,6 +223,13 @@ public sealed class PostgresRunJournal : IRunJournalReader
         Query($"SELECT {Columns} FROM {_schema}.event_journal WHERE ordering > @o AND NOT is_deleted ORDER BY ordering", ("o", offset));
 
     /// <inheritdoc />
+    public long MaxOrdering()
+    {
+        using var cmd = new NpgsqlCommand($"SELECT coalesce(max(ordering), 0) FROM {_schema}.event_journal", _connection);
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
     public IReadOnlyList<string> PersistenceIds()
     {
         using var cmd = new NpgsqlCommand($"SELECT DISTINCT persistence_id FROM {_schema}.event_journal", _connection);

@@ -110,6 +110,14 @@ public sealed class SqliteJournalReader : IRunJournalReader
         }
     }
 
+    /// <inheritdoc />
+    public long MaxOrdering()
+    {
+        using var cmd = _connection.CreateCommand();
+        cmd.CommandText = "SELECT coalesce(max(ordering), 0) FROM event_journal";
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Persistence ids, sorted.</summary>
     public IReadOnlyList<string> PersistenceIds()
     {

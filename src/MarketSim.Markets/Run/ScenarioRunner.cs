@@ -85,7 +85,7 @@ public static class ScenarioRunner
                 if (run.Resume)
                 {
                     var stored = RunJournals.OpenReader(scenario, folder);
-                    writer.BeginReplay(stored.AllRows(), stored);
+                    writer.BeginReplay(stored.AllRows(), stored.MaxOrdering(), stored);
                 }
                 else if (writer.LastOrdering > 0)
                 {
@@ -102,10 +102,13 @@ public static class ScenarioRunner
                 writer.Dispose();
                 played = clock.Elapsed;
             }
-            catch (IOException e) when (result is not null && result.State != RunState.Complete)
+            catch (Exception e) when (result is not null && result.State != RunState.Complete)
             {
-                // Closing failed after the run already failed (typically for the same reason): report that failure, mention this one.
-                result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
+                // Closing failed after the run already failed (typically for the same reason): report that failure, and this one if it differs.
+                if (!ReferenceEquals(e, result.Error) && e.Message != result.Error?.Message)
+                {
+                    result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
+                }
             }
             catch
             {

@@ -97,6 +97,17 @@ public sealed class PostgresRunSpec : IDisposable
                 killed = true;
                 using var admin = new NpgsqlConnection(ConnectionString);
                 admin.Open();
+
+                // Journal writes run on their own thread: let the first transactions land, then pull the plug.
+                using (var rows = new NpgsqlCommand($"SELECT count(*) FROM {schema}.event_journal", admin))
+                {
+                    var clock = System.Diagnostics.Stopwatch.StartNew();
+                    while ((long)rows.ExecuteScalar()! < 50 && clock.Elapsed < TimeSpan.FromSeconds(30))
+                    {
+                        Thread.Sleep(10);
+                    }
+                }
+
                 using var cmd = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @a", admin);
                 cmd.Parameters.AddWithValue("a", app);
                 Assert.Equal(1L, cmd.ExecuteScalar());
