@@ -16,7 +16,7 @@ public static class ExportCommand
         var outDir = new Option<string>("--out") { Description = "Folder to write the tables into", Required = true };
         var compression = new Option<string>("--compression") { Description = "Parquet compression: snappy, gzip or none", DefaultValueFactory = _ => "snappy" };
         var command = new Command("export",
-            "Export a run's journal to the tables events, predictions, event_scores and weights (docs/outputs.md).\n" +
+            "Export a run's journal to the tables events, predictions, interval_scores, event_scores and weights (docs/outputs.md).\n" +
             "Example: marketsim export runs/20260101T000000Z_parity-cliff-fog --format parquet --out runs/export")
         { runDir, format, outDir, compression };
         command.SetAction(parse =>
@@ -40,6 +40,11 @@ public static class ExportCommand
             try
             {
                 result = RunExporter.Export(parse.GetValue(runDir)!, parse.GetValue(outDir)!, new ExportOptions(fmt, codec));
+            }
+            catch (ExportException e) when (e.JournalUnreadable)
+            {
+                CliApp.WriteError(stderr, e.Message);
+                return CliApp.ExitFailure;
             }
             catch (ExportException e)
             {

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using MarketSim.Hocon;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Parquet;
@@ -17,12 +17,20 @@ public sealed record ExportOptions(ExportFormat Format, ParquetCompression Compr
 /// <param name="Warning">One line when the run is not complete; null otherwise.</param>
 public sealed record ExportResult(IReadOnlyDictionary<string, string> Files, IReadOnlyDictionary<string, long> Rows, string? Warning);
 
-/// <summary>Thrown when the run folder cannot be exported (missing folder or journal).</summary>
-public sealed class ExportException(string message) : Exception(message);
+/// <summary>
+/// Thrown when the run folder cannot be exported: a missing folder or journal (<see cref="JournalUnreadable"/> false), or
+/// a journal that cannot be read to the end — corrupt event, unreadable file, not a journal (<see cref="JournalUnreadable"/>
+/// true). The message is one line naming the folder or file (and, for a corrupt event, its persistence id and sequence number).
+/// </summary>
+public sealed class ExportException(string message, bool journalUnreadable = false, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>True when the journal exists but could not be read (the command failed), false for a usage error.</summary>
+    public bool JournalUnreadable { get; } = journalUnreadable;
+}
 
 /// <summary>
-/// Exports a run folder's journal.db into the tables events, predictions, event_scores and weights (docs/outputs.md),
-/// in one streaming pass over the journal.
+/// Exports a run folder's journal (journal.db or its PostgreSQL schema, <see cref="RunJournals.OpenReader(string)"/>) into
+/// the tables events, predictions, interval_scores, event_scores and weights (docs/outputs.md), in one streaming pass.
 /// </summary>
 public static class RunExporter
 {
@@ -43,6 +51,17 @@ public static class RunExporter
         ParquetColumn.Int32("miner_id"),
         ParquetColumn.String("forecaster", required: false),
         ParquetColumn.Double("probability"));
+
+    public static readonly ParquetSchema IntervalScoresSchema = new(
+        ParquetColumn.String("validator"),
+        ParquetColumn.Timestamp("scored_at"),
+        ParquetColumn.Int64("event_id"),
+        ParquetColumn.Int64("interval"),
+        ParquetColumn.Int32("k"),
+        ParquetColumn.Double("interval_weight"),
+        ParquetColumn.Int32("miner_id"),
+        ParquetColumn.Double("score"),
+        ParquetColumn.Double("prediction", required: false));
 
     public static readonly ParquetSchema EventScoresSchema = new(
         ParquetColumn.String("validator"),
@@ -73,12 +92,6 @@ public static class RunExporter
             throw new ExportException($"run folder {runDir} does not exist");
         }
 
-        var journalPath = Path.Combine(runDir, JournalFileName);
-        if (!File.Exists(journalPath))
-        {
-            throw new ExportException($"{runDir} has no {JournalFileName} (not a run folder?)");
-        }
-
         string? warning = null;
         var status = RunFolder.ReadStatus(runDir);
         if (status?.State != RunState.Complete)
@@ -86,57 +99,100 @@ public static class RunExporter
             warning = $"run {runDir} is not complete (status: {status?.State.ToString().ToLowerInvariant() ?? "unknown"}); exporting what its journal holds";
         }
 
-        Directory.CreateDirectory(outDir);
+        IRunJournalReader reader;
+        try
+        {
+            reader = RunJournals.OpenReader(runDir);
+        }
+        catch (FileNotFoundException)
+        {
+            throw new ExportException($"{runDir} has no {JournalFileName} (not a run folder?)");
+        }
+        catch (Exception e) when (IsUnreadable(e))
+        {
+            throw Unreadable(Path.Combine(runDir, JournalFileName), e);
+        }
+
+        using (reader)
+        {
+            Directory.CreateDirectory(outDir);
+            return Export(reader, outDir, options, warning);
+        }
+    }
+
+    private static ExportResult Export(IRunJournalReader reader, string outDir, ExportOptions options, string? warning)
+    {
         var ext = options.Format == ExportFormat.Parquet ? ".parquet" : ".csv";
         var files = new Dictionary<string, string>(StringComparer.Ordinal);
         string FileOf(string table) => files[table] = Path.Combine(outDir, table + ext);
-        var names = ForecasterNames(runDir);
+        string[]? names = null;
         var events = new SortedDictionary<long, (EventIssued? Issued, EventResolved? Resolved)>();
         var movingAverages = new Dictionary<string, Dictionary<int, double>>(StringComparer.Ordinal);
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
 
-        using (var reader = SqliteJournalReader.Open(journalPath))
         using (var predictions = new TableSink(FileOf("predictions"), PredictionsSchema, options.Format, options.Compression, options.RowGroupSize))
+        using (var intervalScores = new TableSink(FileOf("interval_scores"), IntervalScoresSchema, options.Format, options.Compression, options.RowGroupSize))
         using (var scores = new TableSink(FileOf("event_scores"), EventScoresSchema, options.Format, options.Compression, options.RowGroupSize))
         using (var weights = new TableSink(FileOf("weights"), WeightsSchema, options.Format, options.Compression, options.RowGroupSize))
         {
-            foreach (var env in reader.AllEvents())
+            JournalEnvelope? last = null;
+            try
             {
-                switch (env.Event)
+                foreach (var env in reader.AllEvents())
                 {
-                    case EventIssued issued:
-                        events[issued.EventId] = (issued, events.TryGetValue(issued.EventId, out var a) ? a.Resolved : null);
-                        break;
-                    case EventResolved resolved:
-                        events[resolved.EventId] = (events.TryGetValue(resolved.EventId, out var b) ? b.Issued : null, resolved);
-                        break;
-                    case PredictionBatch batch:
-                        WritePredictions(predictions, batch, Micros(env.Timestamp), names);
-                        break;
-                    case EventScored scored:
-                        WriteScores(scores, scored, Micros(env.Timestamp));
-                        break;
-                    case MovingAverageUpdated ma:
-                        if (!movingAverages.TryGetValue(ma.Validator, out var map))
-                        {
-                            movingAverages[ma.Validator] = map = [];
-                        }
+                    last = env;
+                    switch (env.Event)
+                    {
+                        case RunStarted started:
+                            names = ForecasterNames(started);
+                            break;
+                        case EventIssued issued:
+                            events[issued.EventId] = (issued, events.TryGetValue(issued.EventId, out var a) ? a.Resolved : null);
+                            break;
+                        case EventResolved resolved:
+                            events[resolved.EventId] = (events.TryGetValue(resolved.EventId, out var b) ? b.Issued : null, resolved);
+                            break;
+                        case PredictionBatch batch:
+                            WritePredictions(predictions, batch, Micros(env.Timestamp), names);
+                            break;
+                        case IntervalScored detail:
+                            WriteIntervalScores(intervalScores, detail, Micros(env.Timestamp));
+                            break;
+                        case EventScored scored:
+                            WriteScores(scores, scored, Micros(env.Timestamp));
+                            break;
+                        case MovingAverageUpdated ma:
+                            if (!movingAverages.TryGetValue(ma.Validator, out var map))
+                            {
+                                movingAverages[ma.Validator] = map = [];
+                            }
 
-                        for (var i = 0; i < ma.MinerIds.Length; i++)
-                        {
-                            map[ma.MinerIds[i]] = ma.Values[i];
-                        }
+                            for (var i = 0; i < ma.MinerIds.Length; i++)
+                            {
+                                map[ma.MinerIds[i]] = ma.Values[i];
+                            }
 
-                        break;
-                    case WeightsUpdated w:
-                        WriteWeights(weights, w, env, movingAverages.GetValueOrDefault(w.Validator));
-                        break;
-                    default:
-                        break;
+                            break;
+                        case WeightsUpdated w:
+                            WriteWeights(weights, w, env, movingAverages.GetValueOrDefault(w.Validator));
+                            break;
+                        default:
+                            break;
+                    }
                 }
+            }
+            catch (JournalCorruptException e)
+            {
+                throw new ExportException($"journal {reader.Location}: event {e.PersistenceId} #{e.SequenceNr} (ordering {e.Ordering}) is corrupt: {Detail(e)}", true, e);
+            }
+            catch (Exception e) when (IsUnreadable(e))
+            {
+                var where = last is { } l ? $" after event {l.PersistenceId} #{l.SequenceNr} (ordering {l.Ordering})" : string.Empty;
+                throw new ExportException($"journal {reader.Location}: cannot be read{where}: {OneLine(e.Message)}", true, e);
             }
 
             rows["predictions"] = predictions.Rows;
+            rows["interval_scores"] = intervalScores.Rows;
             rows["event_scores"] = scores.Rows;
             rows["weights"] = weights.Rows;
         }
@@ -196,6 +252,41 @@ public static class RunExporter
         }
     }
 
+    // One row per (miner, scored interval): miners in the event's order, then k ascending.
+    private static void WriteIntervalScores(TableSink sink, IntervalScored s, long time)
+    {
+        var b = sink.Buffers;
+        var validator = (string[])b[0];
+        var scoredAt = (long[])b[1];
+        var eventId = (long[])b[2];
+        var interval = (long[])b[3];
+        var kk = (int[])b[4];
+        var weight = (double[])b[5];
+        var miner = (int[])b[6];
+        var score = (double[])b[7];
+        var prediction = (double?[])b[8];
+        var miners = s.MinerIds.Length;
+        var hasPredictions = s.Predictions.Length != 0;
+        for (var j = 0; j < miners; j++)
+        {
+            for (var k = 0; k < s.Weights.Length; k++)
+            {
+                var i = sink.Count;
+                var cell = (k * miners) + j;
+                validator[i] = s.Validator;
+                scoredAt[i] = time;
+                eventId[i] = s.EventId;
+                interval[i] = s.FirstInterval + k;
+                kk[i] = k;
+                weight[i] = s.Weights[k];
+                miner[i] = s.MinerIds[j];
+                score[i] = s.Scores[cell];
+                prediction[i] = hasPredictions ? s.Predictions[cell] : null;
+                sink.Commit();
+            }
+        }
+    }
+
     private static void WriteScores(TableSink sink, EventScored s, long time)
     {
         var b = sink.Buffers;
@@ -232,41 +323,55 @@ public static class RunExporter
     }
 
     /// <summary>
-    /// Miner id → forecaster name from summary.json's <c>forecasters</c> list (miners are numbered in that order, each
-    /// forecaster taking <c>miners</c> consecutive ids); null when there is no readable summary.
+    /// Miner id → forecaster name, from the scenario the journal itself carries (<see cref="RunStarted.ScenarioHocon"/>): each
+    /// miner group names <c>Count</c> consecutive ids from <c>FirstMinerId</c>. Null when that text is empty, does not load,
+    /// or does not have the run's number of miners.
     /// </summary>
-    private static string[]? ForecasterNames(string runDir)
+    private static string[]? ForecasterNames(RunStarted started)
     {
-        var file = Path.Combine(runDir, "summary.json");
-        if (!File.Exists(file))
+        if (string.IsNullOrWhiteSpace(started.ScenarioHocon))
         {
             return null;
         }
 
+        Scenario scenario;
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(file));
-            if (!doc.RootElement.TryGetProperty("forecasters", out var list) || list.ValueKind != JsonValueKind.Array)
-            {
-                return null;
-            }
-
-            var names = new List<string>();
-            foreach (var f in list.EnumerateArray())
-            {
-                var name = f.GetProperty("name").GetString() ?? string.Empty;
-                var miners = f.GetProperty("miners").GetInt32();
-                for (var k = 0; k < miners; k++)
-                {
-                    names.Add(name);
-                }
-            }
-
-            return [.. names];
+            scenario = ScenarioLoader.LoadString(started.ScenarioHocon, "journal:RunStarted");
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or KeyNotFoundException or FormatException)
+        catch (Exception e) when (e is ScenarioException or HoconParseException or ConfigException or ArgumentException)
         {
             return null;
         }
+
+        if (scenario.MinerCount != started.Miners)
+        {
+            return null; // not the scenario this journal ran
+        }
+
+        var names = new string[scenario.MinerCount];
+        foreach (var g in scenario.Miners)
+        {
+            names.AsSpan(g.FirstMinerId, g.Count).Fill(g.Name);
+        }
+
+        return names;
     }
+
+    // Failures that mean "the journal is there but cannot be read" (as opposed to bugs).
+    private static bool IsUnreadable(Exception e) =>
+        e is JournalCorruptException or JournalFormatException or IOException or UnauthorizedAccessException or InvalidOperationException
+        || e is Microsoft.Data.Sqlite.SqliteException || e is Npgsql.NpgsqlException;
+
+    private static ExportException Unreadable(string location, Exception e) =>
+        new($"journal {location}: cannot be read: {OneLine(e.Message)}", true, e);
+
+    private static string Detail(JournalCorruptException e)
+    {
+        var m = e.Message;
+        var at = m.IndexOf(" is corrupt: ", StringComparison.Ordinal);
+        return OneLine(at >= 0 ? m[(at + " is corrupt: ".Length)..] : m);
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

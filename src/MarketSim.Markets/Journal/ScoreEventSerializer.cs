@@ -39,6 +39,7 @@ public static class ScoreEventSerializer
     public const string EventScoredManifest = "EventScored";
     public const string MovingAverageUpdatedManifest = "MovingAverageUpdated";
     public const string WeightsUpdatedManifest = "WeightsUpdated";
+    public const string IntervalScoredManifest = "IntervalScored";
 
     public static string ManifestOf(ScoreEvent e) => e switch
     {
@@ -50,6 +51,7 @@ public static class ScoreEventSerializer
         EventScored => EventScoredManifest,
         MovingAverageUpdated => MovingAverageUpdatedManifest,
         WeightsUpdated => WeightsUpdatedManifest,
+        IntervalScored => IntervalScoredManifest,
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"no manifest for {e.GetType().Name}", nameof(e)),
     };
@@ -130,6 +132,16 @@ public static class ScoreEventSerializer
                 w.Array<int>(r.MinerIds);
                 w.Array<double>(r.Weights);
                 break;
+            case IntervalScored r:
+                CheckShape(r, message => new ArgumentException(message, nameof(e)));
+                w.String(r.Validator);
+                w.Long(r.EventId);
+                w.Long(r.FirstInterval);
+                w.Array<double>(r.Weights);
+                w.Array<int>(r.MinerIds);
+                w.Array<double>(r.Scores);
+                w.Array<double>(r.Predictions);
+                break;
             default:
                 throw new ArgumentException($"cannot serialize {e.GetType().Name}", nameof(e));
         }
@@ -171,6 +183,7 @@ public static class ScoreEventSerializer
             EventScoredManifest => ReadScored(ref r),
             MovingAverageUpdatedManifest => ReadMovingAverage(ref r),
             WeightsUpdatedManifest => ReadWeights(ref r),
+            IntervalScoredManifest => ReadIntervalScored(ref r),
             _ => throw new JournalFormatException($"unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd)
@@ -238,6 +251,27 @@ public static class ScoreEventSerializer
         return e;
     }
 
+    private static IntervalScored ReadIntervalScored(ref Reader r)
+    {
+        var e = new IntervalScored(r.String(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Array<double>(), r.Array<double>());
+        CheckShape(e, message => new JournalFormatException(message));
+        return e;
+    }
+
+    // scores: n × miners cells; predictions: none or as many as scores.
+    private static void CheckShape(IntervalScored e, Func<string, Exception> error)
+    {
+        if (e.Scores.Length != (long)e.Weights.Length * e.MinerIds.Length)
+        {
+            throw error($"IntervalScored has {e.Scores.Length} scores for {e.Weights.Length} intervals × {e.MinerIds.Length} miners");
+        }
+
+        if (e.Predictions.Length != 0 && e.Predictions.Length != e.Scores.Length)
+        {
+            throw error($"IntervalScored has {e.Predictions.Length} predictions for {e.Scores.Length} scores");
+        }
+    }
+
     private static void CheckColumns(int a, int b, int c)
     {
         if (a != b || a != c)
@@ -266,6 +300,7 @@ public static class ScoreEventSerializer
         EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
         MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
         WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
+        IntervalScored r => StringSize(r.Validator) + 8 + 8 + 16 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.Predictions.Length * 8),
         _ => 0,
     };
 

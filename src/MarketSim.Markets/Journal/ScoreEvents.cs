@@ -119,6 +119,30 @@ public sealed record PredictionBatch(long Interval, int Shard, long[] EventIds, 
     }
 }
 
+/// <summary>
+/// The per-interval detail of a scored event (persistence id <c>validator-{name}</c>), journaled just before its
+/// <see cref="EventScored"/> when <c>outputs.journal.record-interval-scores</c> is on. Columnar, interval-major:
+/// cell <c>c = k · MinerIds.Length + j</c> is miner <see cref="MinerIds"/>[j] in the event's k-th scored interval, whose
+/// grid interval index is <see cref="FirstInterval"/> + k (the <c>Interval</c> of the <see cref="PredictionBatch"/>es it
+/// scores). With the weights w_k the cells give the event score of <see cref="EventScored"/> (scoring.md §6.1, §7.5):
+/// peer <c>(Σ_k w_k · s_{j,k}) · (1 / Σ_k w_k)</c>, legacy <c>(Σ_k w_k · S_{j,k}) / Σ_k w_k</c>.
+/// </summary>
+/// <param name="Validator">Validator name.</param>
+/// <param name="EventId">Event id.</param>
+/// <param name="FirstInterval">Grid interval index of the first scored interval (align(A) / interval length).</param>
+/// <param name="Weights">Interval weights w_k, one per scored interval (n = length).</param>
+/// <param name="MinerIds">Scored miners, ascending (those of the event's <see cref="EventScored"/>).</param>
+/// <param name="Scores">Per-(interval, miner) score, n × MinerIds.Length, interval-major (peer: 0 for a new cell).</param>
+/// <param name="Predictions">Per-(interval, miner) prediction the rule used after imputation (same shape), or empty when not recorded.</param>
+public sealed record IntervalScored(string Validator, long EventId, long FirstInterval, double[] Weights, int[] MinerIds, double[] Scores, double[] Predictions) : ScoreEvent
+{
+    /// <summary>Scored intervals n.</summary>
+    public int Intervals => Weights.Length;
+
+    /// <summary>Score of the j-th miner in the k-th scored interval.</summary>
+    public double Score(int miner, int interval) => Scores[(interval * MinerIds.Length) + miner];
+}
+
 /// <summary>A validator scored a resolved event (persistence id <c>validator-{name}</c>).</summary>
 /// <param name="Validator">Validator name.</param>
 /// <param name="EventId">Event id.</param>
@@ -158,7 +182,7 @@ public static class JournalIds
     /// <summary>Tag of EventIssued and EventResolved.</summary>
     public const string EventsTag = "events";
 
-    /// <summary>Tag of EventScored, MovingAverageUpdated and WeightsUpdated.</summary>
+    /// <summary>Tag of IntervalScored, EventScored, MovingAverageUpdated and WeightsUpdated.</summary>
     public const string ScoresTag = "scores";
 
     /// <summary>Tag of RunStarted, RunCompleted.</summary>
@@ -175,7 +199,7 @@ public static class JournalIds
     {
         PredictionBatch => PredictionsTag,
         EventIssued or EventResolved => EventsTag,
-        EventScored or MovingAverageUpdated or WeightsUpdated => ScoresTag,
+        IntervalScored or EventScored or MovingAverageUpdated or WeightsUpdated => ScoresTag,
         _ => LifecycleTag,
     };
 }

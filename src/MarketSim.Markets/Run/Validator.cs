@@ -12,6 +12,8 @@ namespace MarketSim.Markets.Run;
 /// class-balanced with extremise; legacy: exp/softmax normalisation and daily-mix) and forgotten. Every miner is
 /// registered at the epoch (r_m = 0). Cells the batch marks unanswered are skipped; every answered value that is NaN,
 /// infinite or outside [0, 1] is rejected on arrival (scoring.md §3), counted, and reported once per miner.
+/// With <see cref="RecordIntervalScores"/> every scored event also yields an <see cref="IntervalScored"/> (the kernel's
+/// per-interval scores, predictions and weights) just before its <see cref="EventScored"/>.
 /// </summary>
 public sealed class ValidatorState
 {
@@ -29,11 +31,17 @@ public sealed class ValidatorState
     private readonly double[] _normalised;
     private double[] _scratch = [];
 
-    public ValidatorState(ValidatorSettings settings, int miners, TimelineSettings timeline)
+    /// <param name="settings">The scenario's validator.</param>
+    /// <param name="miners">Miners of the run.</param>
+    /// <param name="timeline">The scenario's timeline (epoch, interval length).</param>
+    /// <param name="recordIntervalScores">Emit <see cref="IntervalScored"/> before each scored event's <see cref="EventScored"/>
+    /// (<c>outputs.journal.record-interval-scores</c>, <see cref="OutputSettings.RecordIntervalScores"/>; on by default).</param>
+    public ValidatorState(ValidatorSettings settings, int miners, TimelineSettings timeline, bool recordIntervalScores = true)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(timeline);
         Name = settings.Name;
+        RecordIntervalScores = recordIntervalScores;
         Rule = ToRule(settings);
         if (!Rule.IsPeer && !Rule.IsLegacy)
         {
@@ -61,6 +69,9 @@ public sealed class ValidatorState
     public string Name { get; }
 
     public RuleSettings Rule { get; }
+
+    /// <summary>Whether <see cref="Resolve"/> emits <see cref="IntervalScored"/> events.</summary>
+    public bool RecordIntervalScores { get; }
 
     /// <summary>Events registered and not yet scored (the per-event state held).</summary>
     public int OpenEvents => _open.Count;
@@ -182,7 +193,16 @@ public sealed class ValidatorState
                 _scratch = new double[need];
             }
 
-            var status = PeerScoring.ScoreEvent(matrix, r.Outcome, Rule.Imputation, Rule.IntervalWeights, _score, _prediction, _scratch, default);
+            var n = open.Intervals;
+            double[]? cells = null, cellPredictions = null, weights = null;
+            if (RecordIntervalScores && n > 0)
+            {
+                cells = new double[_miners * n];
+                cellPredictions = new double[_miners * n];
+                weights = new double[n];
+            }
+
+            var status = PeerScoring.ScoreEvent(matrix, r.Outcome, Rule.Imputation, Rule.IntervalWeights, _score, _prediction, _scratch, cells, cellPredictions, weights);
             if (status != EventStatus.Scored)
             {
                 output.Add(new EventScored(Name, r.EventId, outcome, 0, [], [], []));
@@ -209,6 +229,11 @@ public sealed class ValidatorState
                     }
                 }
 
+                if (cells is not null)
+                {
+                    output.Add(IntervalScoresOf(r.EventId, open, weights!, ids, cells, cellPredictions!));
+                }
+
                 output.Add(new EventScored(Name, r.EventId, outcome, open.Intervals, ids, scores, preds));
                 var ma = new double[rows];
                 var meta = new double[rows];
@@ -218,7 +243,20 @@ public sealed class ValidatorState
         }
         else
         {
-            LegacyBrier.ScoreEvent(matrix, r.Outcome, Rule.IntervalWeights, _score, _prediction);
+            var n = open.Intervals;
+            if (RecordIntervalScores && n > 0)
+            {
+                var cells = new double[_miners * n];
+                var cellPredictions = new double[_miners * n];
+                var weights = new double[n];
+                LegacyBrier.ScoreEvent(matrix, r.Outcome, Rule.IntervalWeights, _score, _prediction, cells, cellPredictions, weights);
+                output.Add(new IntervalScored(Name, r.EventId, FirstInterval(open), weights, [.. _allMiners], cells, cellPredictions));
+            }
+            else
+            {
+                LegacyBrier.ScoreEvent(matrix, r.Outcome, Rule.IntervalWeights, _score, _prediction);
+            }
+
             if (Rule.Family == ScoreFamily.LegacyBrierV2)
             {
                 LegacyBrier.NormaliseSoftmax(_score, Rule.K, _normalised);
@@ -235,6 +273,32 @@ public sealed class ValidatorState
         }
 
         _pool.Push(open.Accumulator);
+    }
+
+    // Grid interval index of the event's first scored interval: the Interval of the batches recorded into it.
+    private long FirstInterval(OpenEvent open) => open.AlignedStartMinute / _grid.IntervalMinutes;
+
+    // The kernel's interval-major M × n cells restricted to the scored miners (all of them, usually: no copy then).
+    private IntervalScored IntervalScoresOf(long eventId, OpenEvent open, double[] weights, int[] ids, double[] cells, double[] cellPredictions)
+    {
+        if (ids.Length != _miners)
+        {
+            var n = weights.Length;
+            var s = new double[ids.Length * n];
+            var p = new double[ids.Length * n];
+            for (var k = 0; k < n; k++)
+            {
+                for (var j = 0; j < ids.Length; j++)
+                {
+                    s[(k * ids.Length) + j] = cells[(k * _miners) + ids[j]];
+                    p[(k * ids.Length) + j] = cellPredictions[(k * _miners) + ids[j]];
+                }
+            }
+
+            (cells, cellPredictions) = (s, p);
+        }
+
+        return new IntervalScored(Name, eventId, FirstInterval(open), weights, ids, cells, cellPredictions);
     }
 
     /// <summary>The weights after the events scored up to <paramref name="now"/>; null when none can be set (all scores 0).</summary>

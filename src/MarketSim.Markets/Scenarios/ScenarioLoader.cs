@@ -737,7 +737,7 @@ public static partial class ScenarioLoader
         var journal = o.Child("journal");
         int? flushEvents = null;
         long? flushBytes = null;
-        bool? predictions = null;
+        bool? predictions = null, intervalScores = null;
         if (journal is not null)
         {
             if (journal.Has("kind"))
@@ -748,6 +748,7 @@ public static partial class ScenarioLoader
             flushEvents = journal.Int("flush-events", null, 1, 1_000_000);
             flushBytes = journal.ByteSize("flush-bytes", null, 1024, 1L << 32);
             predictions = journal.Bool("record-predictions", null);
+            intervalScores = journal.Bool("record-interval-scores", null);
             journal.Finish();
         }
 
@@ -761,8 +762,8 @@ public static partial class ScenarioLoader
         }
 
         o.Finish();
-        return dir is null || flushEvents is null || flushBytes is null || predictions is null || json is null || md is null
+        return dir is null || flushEvents is null || flushBytes is null || predictions is null || intervalScores is null || json is null || md is null
             ? null
-            : new OutputSettings(dir, flushEvents.Value, flushBytes.Value, predictions.Value, json.Value, md.Value);
+            : new OutputSettings(dir, flushEvents.Value, flushBytes.Value, predictions.Value, json.Value, md.Value, intervalScores.Value);
     }
 }

@@ -143,13 +143,16 @@ public sealed record MetricsSettings(double ArbitrageBudget, double TransactionC
 /// <param name="RecordPredictions">Persist <c>PredictionBatch</c> events (off: scores only).</param>
 /// <param name="SummaryJson">Write summary.json.</param>
 /// <param name="SummaryMarkdown">Write summary.md.</param>
+/// <param name="RecordIntervalScores">Persist an <c>IntervalScored</c> event (per-interval scores, predictions and weights) before
+/// each scored event's <c>EventScored</c> (<c>outputs.journal.record-interval-scores</c>; off: event scores only).</param>
 public sealed record OutputSettings(
     string Directory,
     int FlushEvents,
     long FlushBytes,
     bool RecordPredictions,
     bool SummaryJson,
-    bool SummaryMarkdown);
+    bool SummaryMarkdown,
+    bool RecordIntervalScores = true);
 
 /// <summary>
 /// Where a run's journal lives (<c>marketsim.persistence</c>, docs/persistence.md). A deployment choice like

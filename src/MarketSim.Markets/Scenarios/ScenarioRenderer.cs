@@ -130,6 +130,7 @@ public static class ScenarioRenderer
         Line(sb, 4, "flush-events", Int(o.FlushEvents));
         Line(sb, 4, "flush-bytes", o.FlushBytes.ToString(CultureInfo.InvariantCulture));
         Line(sb, 4, "record-predictions", o.RecordPredictions ? "true" : "false");
+        Line(sb, 4, "record-interval-scores", o.RecordIntervalScores ? "true" : "false");
         Close(sb, 3);
         Open(sb, 3, "summary");
         Line(sb, 4, "json", o.SummaryJson ? "true" : "false");

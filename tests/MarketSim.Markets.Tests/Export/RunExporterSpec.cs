@@ -111,7 +111,7 @@ public sealed class RunExporterSpec : IDisposable
         var run = SmallRun();
         var parquet = RunExporter.Export(run, Path.Combine(_support.Directory, "p"), new ExportOptions(ExportFormat.Parquet, ParquetCompression.Gzip, 700));
         var csv = RunExporter.Export(run, Path.Combine(_support.Directory, "c"), new ExportOptions(ExportFormat.Csv, RowGroupSize: 700));
-        foreach (var table in new[] { "events", "predictions", "event_scores", "weights" })
+        foreach (var table in new[] { "events", "predictions", "interval_scores", "event_scores", "weights" })
         {
             Assert.Equal(parquet.Rows[table], csv.Rows[table]);
             using var r = ParquetReader.Open(parquet.Files[table]);
@@ -191,6 +191,165 @@ public sealed class RunExporterSpec : IDisposable
         Assert.Equal(
             ["interval,interval_time,event_id,miner_id,forecaster,probability", "7,2024-01-01T00:00:00.000000Z,0,0,,0.25", "7,2024-01-01T00:00:00.000000Z,0,1,,NaN", "7,2024-01-01T00:00:00.000000Z,1,1,,1.5"],
             File.ReadAllLines(csv.Files["predictions"]));
+    }
+
+    [Fact]
+    public void Interval_scores_combine_into_the_exported_event_scores_and_join_the_predictions()
+    {
+        var run = SmallRun();
+        File.Delete(Path.Combine(run, "summary.json")); // forecaster names come from the journal's RunStarted
+        var result = RunExporter.Export(run, Path.Combine(_support.Directory, "i"), new ExportOptions(ExportFormat.Parquet, RowGroupSize: 1000));
+        var journal = Journal(run);
+        var details = journal.Select(e => e.Event).OfType<IntervalScored>().ToList();
+        var scored = journal.Select(e => e.Event).OfType<EventScored>().ToList();
+        Assert.Equal(scored.Count, details.Count);
+        Assert.Equal(details.Sum(d => (long)d.Scores.Length), result.Rows["interval_scores"]);
+
+        using (var r = ParquetReader.Open(result.Files["predictions"]))
+        {
+            Assert.Equal("oracle", r.ReadColumn<string?>("forecaster")[0]);
+        }
+
+        // the (interval, event) pairs that have predictions
+        var predicted = journal.Select(e => e.Event).OfType<PredictionBatch>().SelectMany(b => b.EventIds.Select(id => (b.Interval, id))).ToHashSet();
+        using var s = ParquetReader.Open(result.Files["interval_scores"]);
+        Assert.Equal(["validator", "scored_at", "event_id", "interval", "k", "interval_weight", "miner_id", "score", "prediction"], s.Schema.Columns.Select(c => c.Name));
+        Assert.Equal(ParquetLogicalType.TimestampMicros, s.Schema.Columns[1].LogicalType);
+        var validator = s.ReadColumn<string>("validator");
+        var eventId = s.ReadColumn<long>("event_id");
+        var interval = s.ReadColumn<long>("interval");
+        var k = s.ReadColumn<int>("k");
+        var weight = s.ReadColumn<double>("interval_weight");
+        var miner = s.ReadColumn<int>("miner_id");
+        var score = s.ReadColumn<double>("score");
+        var prediction = s.ReadColumn<double?>("prediction");
+        var byEvent = scored.ToDictionary(e => (e.Validator, e.EventId));
+        var row = 0;
+        while (row < score.Length)
+        {
+            var e = byEvent[(validator[row], eventId[row])];
+            var peer = validator[row].StartsWith("peer", StringComparison.Ordinal);
+            for (var j = 0; j < e.MinerIds.Length; j++)
+            {
+                double sum = 0, wSum = 0, p = 0;
+                for (var kk = 0; kk < e.Intervals; kk++, row++)
+                {
+                    Assert.Equal((e.MinerIds[j], kk), (miner[row], k[row]));
+                    Assert.Contains((interval[row], e.EventId), predicted);
+                    sum += weight[row] * score[row];
+                    p += weight[row] * prediction[row]!.Value;
+                    wSum += weight[row];
+                }
+
+                Assert.Equal(e.Scores[j], peer ? sum * (1.0 / wSum) : sum / wSum);
+                Assert.Equal(e.WeightedPredictions[j], peer ? p * (1.0 / wSum) : p / wSum);
+            }
+        }
+    }
+
+    [Fact]
+    public void A_journal_without_interval_scores_gives_an_empty_table()
+    {
+        // what a run with outputs.journal.record-interval-scores = off journals: event scores only
+        var runDir = Path.Combine(_support.Directory, "no-detail");
+        Directory.CreateDirectory(runDir);
+        var t0 = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        using (var w = SqliteJournalWriter.Open(Path.Combine(runDir, "journal.db")))
+        {
+            w.Append(JournalIds.Run, new RunStarted("handmade", 1, 2, 1, 1, ""), t0, [JournalIds.LifecycleTag]);
+            w.Append(JournalIds.Validator("v"), new EventScored("v", 0, 1, 3, [0, 1], [0.5, -0.5], [0.7, 0.3]), t0 + 10, [JournalIds.ScoresTag]);
+        }
+
+        var result = RunExporter.Export(runDir, Path.Combine(runDir, "csv"), new ExportOptions(ExportFormat.Csv));
+        Assert.Equal(0, result.Rows["interval_scores"]);
+        Assert.Equal(["validator,scored_at,event_id,interval,k,interval_weight,miner_id,score,prediction"], File.ReadAllLines(result.Files["interval_scores"]));
+        Assert.Equal(2, result.Rows["event_scores"]);
+        var parquet = RunExporter.Export(runDir, Path.Combine(runDir, "pq"), new ExportOptions(ExportFormat.Parquet));
+        using var r = ParquetReader.Open(parquet.Files["interval_scores"]);
+        Assert.Equal(0, r.NumRows);
+    }
+
+    [Fact]
+    public void Interval_scores_without_predictions_export_a_null_prediction()
+    {
+        var runDir = Path.Combine(_support.Directory, "detail");
+        Directory.CreateDirectory(runDir);
+        var t0 = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
+        using (var w = SqliteJournalWriter.Open(Path.Combine(runDir, "journal.db")))
+        {
+            w.Append(JournalIds.Validator("v"), new IntervalScored("v", 4, 100, [1.0, 0.5], [3, 8], [0.1, 0.2, 0.3, 0.4], []), t0, [JournalIds.ScoresTag]);
+        }
+
+        var csv = RunExporter.Export(runDir, Path.Combine(runDir, "csv"), new ExportOptions(ExportFormat.Csv));
+        Assert.Equal(
+            [
+                "validator,scored_at,event_id,interval,k,interval_weight,miner_id,score,prediction",
+                "v,2024-01-01T00:00:00.000000Z,4,100,0,1,3,0.1,",
+                "v,2024-01-01T00:00:00.000000Z,4,101,1,0.5,3,0.3,",
+                "v,2024-01-01T00:00:00.000000Z,4,100,0,1,8,0.2,",
+                "v,2024-01-01T00:00:00.000000Z,4,101,1,0.5,8,0.4,",
+            ],
+            File.ReadAllLines(csv.Files["interval_scores"]));
+    }
+
+    [Fact]
+    public void A_corrupt_journal_event_is_reported_in_one_line_naming_file_persistence_id_and_sequence_number()
+    {
+        var run = SmallRun();
+        var file = Path.Combine(run, "journal.db");
+        using (var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={file};Pooling=False"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            // flip the bytes of one EventScored payload in the middle of the journal
+            cmd.CommandText = "SELECT ordering, persistence_id, sequence_nr, payload FROM event_journal WHERE manifest = 'EventScored' ORDER BY ordering LIMIT 1 OFFSET 5";
+            long ordering;
+            byte[] payload;
+            using (var r = cmd.ExecuteReader())
+            {
+                Assert.True(r.Read());
+                ordering = r.GetInt64(0);
+                payload = (byte[])r["payload"];
+            }
+
+            for (var i = 10; i < 20; i++)
+            {
+                payload[i] ^= 0xFF;
+            }
+
+            using var update = db.CreateCommand();
+            update.CommandText = "UPDATE event_journal SET payload = $p WHERE ordering = $o";
+            update.Parameters.AddWithValue("$p", payload);
+            update.Parameters.AddWithValue("$o", ordering);
+            Assert.Equal(1, update.ExecuteNonQuery());
+        }
+
+        var (pid, seq) = CorruptRow(file);
+        var e = Assert.Throws<ExportException>(() => RunExporter.Export(run, Path.Combine(_support.Directory, "bad"), new ExportOptions(ExportFormat.Parquet)));
+        Assert.True(e.JournalUnreadable);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains(file, e.Message, StringComparison.Ordinal);
+        Assert.Contains($"{pid} #{seq}", e.Message, StringComparison.Ordinal);
+        Assert.Contains("checksum mismatch", e.Message, StringComparison.Ordinal);
+    }
+
+    private static (string Pid, long Seq) CorruptRow(string file)
+    {
+        using var reader = SqliteJournalReader.Open(file);
+        var e = Assert.Throws<JournalCorruptException>(() => reader.AllEvents().Count());
+        return (e.PersistenceId, e.SequenceNr);
+    }
+
+    [Fact]
+    public void A_journal_that_is_not_a_database_is_reported_in_one_line()
+    {
+        var runDir = Path.Combine(_support.Directory, "garbage");
+        Directory.CreateDirectory(runDir);
+        File.WriteAllText(Path.Combine(runDir, "journal.db"), new string('x', 10_000));
+        var e = Assert.Throws<ExportException>(() => RunExporter.Export(runDir, Path.Combine(runDir, "out"), new ExportOptions(ExportFormat.Csv)));
+        Assert.True(e.JournalUnreadable);
+        Assert.DoesNotContain('\n', e.Message);
+        Assert.Contains(Path.Combine(runDir, "journal.db"), e.Message, StringComparison.Ordinal);
     }
 
     [Fact]

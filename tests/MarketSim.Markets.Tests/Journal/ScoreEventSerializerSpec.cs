@@ -26,6 +26,135 @@ public sealed class ScoreEventSerializerSpec
     }
 
     [Fact]
+    public void The_payloads_of_the_existing_manifests_are_unchanged()
+    {
+        // SHA-256 over manifest + payload of every event of the small run, as written before IntervalScored existed:
+        // journals written by earlier builds must keep reading, and equal runs keep giving equal bytes.
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var (_, e, _) in JournalTestData.SmallRun())
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(ScoreEventSerializer.ManifestOf(e)));
+            sha.AppendData(ScoreEventSerializer.Serialize(e));
+        }
+
+        Assert.Equal(SmallRunPayloadHash, Convert.ToHexString(sha.GetHashAndReset()));
+    }
+
+    private const string SmallRunPayloadHash = "254315E59D6D3840914DEF3299EA193860EF22864A626644900A310BDC32F566";
+
+    private static IntervalScored Detail(int miners, int intervals, bool predictions, int seed = 1)
+    {
+        var rng = new Random(seed);
+        var cells = miners * intervals;
+        return new IntervalScored(
+            "peer-1.5.5 ✓", 42, 1_000_000_007L, [.. Enumerable.Range(0, intervals).Select(_ => rng.NextDouble())], [.. Enumerable.Range(0, miners).Select(m => (m * 3) + 1)],
+            [.. Enumerable.Range(0, cells).Select(_ => (rng.NextDouble() * 4) - 2)], predictions ? [.. Enumerable.Range(0, cells).Select(_ => rng.NextDouble())] : []);
+    }
+
+    private static void AssertSameDetail(IntervalScored a, IntervalScored b)
+    {
+        Assert.Equal((a.Validator, a.EventId, a.FirstInterval, a.Intervals), (b.Validator, b.EventId, b.FirstInterval, b.Intervals));
+        Assert.Equal(a.MinerIds, b.MinerIds);
+        Assert.Equal(JournalTestData.Bits(a.Weights), JournalTestData.Bits(b.Weights));
+        Assert.Equal(JournalTestData.Bits(a.Scores), JournalTestData.Bits(b.Scores));
+        Assert.Equal(JournalTestData.Bits(a.Predictions), JournalTestData.Bits(b.Predictions));
+    }
+
+    [Theory]
+    [InlineData(3, 4, true)]
+    [InlineData(3, 4, false)]
+    [InlineData(0, 5, true)]
+    [InlineData(7, 0, true)]
+    public void Interval_scores_round_trip_under_their_own_manifest(int miners, int intervals, bool predictions)
+    {
+        var e = Detail(miners, intervals, predictions);
+        Assert.Equal("IntervalScored", ScoreEventSerializer.ManifestOf(e));
+        Assert.Equal(JournalIds.ScoresTag, JournalIds.TagOf(e));
+        var bytes = ScoreEventSerializer.Serialize(e);
+        Assert.Equal(ScoreEventSerializer.FormatVersion, bytes[0]);
+        Assert.Equal(1 + 4 + 14 + 8 + 8 + 16 + (8 * intervals) + (4 * miners) + (8 * miners * intervals * (predictions ? 2 : 1)) + 4, bytes.Length);
+        AssertSameDetail(e, (IntervalScored)ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, bytes));
+        var from = SerializedEvent.From(e);
+        Assert.Equal("IntervalScored", from.Manifest);
+        Assert.Equal(bytes, from.Payload);
+    }
+
+    [Fact]
+    public void Interval_scores_of_any_shape_and_values_round_trip()
+    {
+        var gen =
+            from miners in Gen.Choose(0, 30)
+            from intervals in Gen.Choose(0, 12)
+            from first in ArbMap.Default.GeneratorFor<long>()
+            from w in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), intervals)
+            from ids in Gen.ArrayOf(ArbMap.Default.GeneratorFor<int>(), miners)
+            from scores in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), miners * intervals)
+            from withPredictions in ArbMap.Default.GeneratorFor<bool>()
+            from p in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), withPredictions ? miners * intervals : 0)
+            select new IntervalScored("v", first, first ^ 0x5555, w, ids, scores, p);
+        Prop.ForAll(gen.ToArbitrary(), e =>
+        {
+            var back = (IntervalScored)ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, ScoreEventSerializer.Serialize(e));
+            return back.EventId == e.EventId && back.FirstInterval == e.FirstInterval && back.MinerIds.SequenceEqual(e.MinerIds)
+                && JournalTestData.Bits(back.Weights).SequenceEqual(JournalTestData.Bits(e.Weights))
+                && JournalTestData.Bits(back.Scores).SequenceEqual(JournalTestData.Bits(e.Scores))
+                && JournalTestData.Bits(back.Predictions).SequenceEqual(JournalTestData.Bits(e.Predictions));
+        }).Check(Config.QuickThrowOnFailure.WithReplay(20260101UL, 7UL));
+    }
+
+    [Fact]
+    public void Any_flipped_byte_of_interval_scores_is_a_format_error()
+    {
+        var bytes = ScoreEventSerializer.Serialize(Detail(4, 3, true));
+        for (var at = 0; at < bytes.Length; at++)
+        {
+            var copy = (byte[])bytes.Clone();
+            copy[at] ^= 0x5A;
+            Assert.IsType<JournalFormatException>(Record.Exception(() => ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, copy)));
+        }
+
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, bytes[..^9]));
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize(ScoreEventSerializer.EventScoredManifest, bytes));
+    }
+
+    [Fact]
+    public void Interval_scores_whose_matrix_does_not_match_their_columns_are_refused()
+    {
+        // scores: 2 intervals x 2 miners needs 4 cells; predictions: none or 4.
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [])));
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3, 4], [1])));
+        Assert.IsType<IntervalScored>(ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3, 4], [])));
+        Assert.Throws<ArgumentException>(() => ScoreEventSerializer.Serialize(new IntervalScored("v", 0, 0, [1, 1], [0, 1], [1, 2, 3], [])));
+        Assert.Throws<ArgumentException>(() => ScoreEventSerializer.Serialize(new IntervalScored("v", 0, 0, [1], [0], [1], [1, 2])));
+    }
+
+    // A payload written field by field with a valid checksum, so only the shape check can refuse it.
+    private static byte[] HandMade(double[] weights, int[] miners, double[] scores, double[] predictions)
+    {
+        using var ms = new MemoryStream();
+        using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(ScoreEventSerializer.FormatVersion);
+            w.Write(1);
+            w.Write((byte)'v');
+            w.Write(9L);
+            w.Write(100L);
+            w.Write(weights.Length);
+            Array.ForEach(weights, w.Write);
+            w.Write(miners.Length);
+            Array.ForEach(miners, w.Write);
+            w.Write(scores.Length);
+            Array.ForEach(scores, w.Write);
+            w.Write(predictions.Length);
+            Array.ForEach(predictions, w.Write);
+        }
+
+        var body = ms.ToArray();
+        var crc = BitConverter.GetBytes(Markets.Journal.Crc32C.Compute(body));
+        return [.. body, .. crc];
+    }
+
+    [Fact]
     public void Unicode_strings_and_extreme_values_round_trip()
     {
         var e = new EventIssued(long.MaxValue, long.MinValue, 0, -1, ulong.MaxValue, "ünïcødé — \"slug\" 🎲");

@@ -296,7 +296,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
                 { rule = shared-quadratic }
                 { name = p, rule = peer-1.4.3, imputation = worst-clip, moving-average { kind = class-balanced, window = 0 } }
               ]
-              outputs { directory = "out dir", journal { flush-events = 3, flush-bytes = 2 KiB, record-predictions = off }, summary { json = off } }
+              outputs { directory = "out dir", journal { flush-events = 3, flush-bytes = 2 KiB, record-predictions = off, record-interval-scores = off }, summary { json = off } }
             }
             """);
         var again = ScenarioLoader.LoadString(ScenarioRenderer.ToHocon(s), "rendered");
@@ -304,5 +304,19 @@ public sealed class ScenarioLoaderSpec : IDisposable
         Assert.Equal(TimeSpan.FromMilliseconds(1500), again.Timeline.CutoffBeforeResolution);
         Assert.Equal(2048, again.Outputs.FlushBytes);
         Assert.Null(again.Validators[1].IntervalWeights);
+        Assert.False(again.Outputs.RecordIntervalScores);
+    }
+
+    [Fact]
+    public void Interval_scores_are_recorded_by_default_and_can_be_switched_off()
+    {
+        var shipped = ScenarioLoader.Load(ScenarioTestFiles.ShippedScenario("parity-cliff-fog.conf"));
+        Assert.True(shipped.Outputs.RecordIntervalScores);
+        Assert.Contains("record-interval-scores = true", ScenarioRenderer.ToHocon(shipped), StringComparison.Ordinal);
+        var off = ScenarioLoader.Load(ScenarioTestFiles.ShippedScenario("parity-cliff-fog.conf"), ["outputs.journal.record-interval-scores=off"]);
+        Assert.False(off.Outputs.RecordIntervalScores);
+        Assert.Equal(off, ScenarioLoader.LoadString(ScenarioRenderer.ToHocon(off), "rendered"));
+        var bad = Assert.Throws<ScenarioException>(() => ScenarioLoader.Load(ScenarioTestFiles.ShippedScenario("parity-cliff-fog.conf"), ["outputs.journal.record-interval-scores=sometimes"]));
+        Assert.Contains("record-interval-scores", bad.Message, StringComparison.Ordinal);
     }
 }
