@@ -139,8 +139,8 @@ public static class ScoreEventSerializer
                 w.Long(r.FirstInterval);
                 w.Array<double>(r.Weights);
                 w.Array<int>(r.MinerIds);
-                w.Array<double>(r.Scores);
-                w.Array<double>(r.Predictions);
+                w.Cells(r.Scores);
+                w.Cells(r.Predictions);
                 break;
             default:
                 throw new ArgumentException($"cannot serialize {e.GetType().Name}", nameof(e));
@@ -253,7 +253,7 @@ public static class ScoreEventSerializer
 
     private static IntervalScored ReadIntervalScored(ref Reader r)
     {
-        var e = new IntervalScored(r.String(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Array<double>(), r.Array<double>());
+        var e = new IntervalScored(r.String(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Cells(), r.Cells());
         CheckShape(e, message => new JournalFormatException(message));
         return e;
     }
@@ -300,9 +300,30 @@ public static class ScoreEventSerializer
         EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
         MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
         WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
-        IntervalScored r => StringSize(r.Validator) + 8 + 8 + 16 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.Predictions.Length * 8),
+        IntervalScored r => StringSize(r.Validator) + 8 + 8 + 8 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + CellsSize(r.Scores) + CellsSize(r.Predictions),
         _ => 0,
     };
+
+    // Cells of a score matrix: int32 cell count, a "repeat" bitmap (byte array: bit c set = cell c has the bits of cell
+    // c − 1 and is not stored; empty = no repeats) and the stored cells (float64 array). Miners of one strategy answer
+    // alike, so neighbouring cells often repeat.
+    private static int Repeats(double[] cells)
+    {
+        var bits = MemoryMarshal.Cast<double, long>(cells.AsSpan());
+        var n = 0;
+        for (var c = 1; c < bits.Length; c++)
+        {
+            n += bits[c] == bits[c - 1] ? 1 : 0;
+        }
+
+        return n;
+    }
+
+    private static int CellsSize(double[] cells)
+    {
+        var repeats = Repeats(cells);
+        return 4 + 4 + (repeats == 0 ? 0 : PredictionBatch.BitmapLength(cells.Length)) + 4 + ((cells.Length - repeats) * 8);
+    }
 
     private ref struct Writer(int size)
     {
@@ -348,6 +369,38 @@ public static class ScoreEventSerializer
             }
 
             _pos += bytes.Length;
+        }
+
+        public void Cells(double[] cells)
+        {
+            Int(cells.Length);
+            var repeats = Repeats(cells);
+            var bits = MemoryMarshal.Cast<double, long>(cells.AsSpan());
+            if (repeats == 0)
+            {
+                Int(0);
+                Array(cells);
+                return;
+            }
+
+            var mapLength = PredictionBatch.BitmapLength(cells.Length);
+            Int(mapLength);
+            var map = _buffer.AsSpan(_pos, mapLength);
+            map.Clear();
+            _pos += mapLength;
+            Int(cells.Length - repeats);
+            for (var c = 0; c < bits.Length; c++)
+            {
+                if (c > 0 && bits[c] == bits[c - 1])
+                {
+                    map[c >> 3] |= (byte)(1 << (c & 7));
+                }
+                else
+                {
+                    BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_pos), bits[c]);
+                    _pos += 8;
+                }
+            }
         }
 
         public byte[] Finish()
@@ -432,6 +485,51 @@ public static class ScoreEventSerializer
 
             _pos += n;
             return s;
+        }
+
+        public double[] Cells()
+        {
+            var count = Int();
+            var map = Array<byte>();
+            var stored = Array<double>();
+            if (count < 0)
+            {
+                throw new JournalFormatException($"negative cell count {count}");
+            }
+
+            if (map.Length == 0)
+            {
+                if (stored.Length != count)
+                {
+                    throw new JournalFormatException($"{stored.Length} stored cells for {count} cells without repeats");
+                }
+
+                return stored;
+            }
+
+            if (map.Length != PredictionBatch.BitmapLength(count) || (map[0] & 1) != 0 || ((count & 7) != 0 && (map[^1] >> (count & 7)) != 0))
+            {
+                throw new JournalFormatException($"repeat bitmap of {map.Length} bytes does not fit {count} cells");
+            }
+
+            var repeats = 0;
+            foreach (var b in map)
+            {
+                repeats += System.Numerics.BitOperations.PopCount(b);
+            }
+
+            if (stored.Length != count - repeats)
+            {
+                throw new JournalFormatException($"{stored.Length} stored cells for {count} cells with {repeats} repeats");
+            }
+
+            var cells = new double[count];
+            for (int c = 0, i = 0; c < count; c++)
+            {
+                cells[c] = (map[c >> 3] & (1 << (c & 7))) != 0 ? cells[c - 1] : stored[i++];
+            }
+
+            return cells;
         }
 
         public T[] Array<T>()

@@ -72,11 +72,27 @@ public sealed class ScoreEventSerializerSpec
         Assert.Equal(JournalIds.ScoresTag, JournalIds.TagOf(e));
         var bytes = ScoreEventSerializer.Serialize(e);
         Assert.Equal(ScoreEventSerializer.FormatVersion, bytes[0]);
-        Assert.Equal(1 + 4 + 14 + 8 + 8 + 16 + (8 * intervals) + (4 * miners) + (8 * miners * intervals * (predictions ? 2 : 1)) + 4, bytes.Length);
+        // random cells never repeat: 12 bytes of header per matrix, then every cell
+        Assert.Equal(1 + 4 + 14 + 8 + 8 + 4 + 4 + 12 + 12 + (8 * intervals) + (4 * miners) + (8 * miners * intervals * (predictions ? 2 : 1)) + 4, bytes.Length);
         AssertSameDetail(e, (IntervalScored)ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, bytes));
         var from = SerializedEvent.From(e);
         Assert.Equal("IntervalScored", from.Manifest);
         Assert.Equal(bytes, from.Payload);
+    }
+
+    [Fact]
+    public void Repeated_neighbouring_cells_are_stored_once_and_come_back_bit_for_bit()
+    {
+        // 2 intervals x 6 miners; groups of equal strategies give equal neighbouring cells; -0.0, 0.0 and NaN payloads stay distinct.
+        var negativeZero = -0.0;
+        var oddNaN = BitConverter.Int64BitsToDouble(unchecked((long)0xFFF8_0000_0000_1234UL));
+        double[] scores = [0.5, 0.5, 0.5, 0.0, negativeZero, negativeZero, oddNaN, oddNaN, double.NaN, 1, 1, 1];
+        double[] preds = [.. Enumerable.Repeat(0.25, 12)];
+        var e = new IntervalScored("v", 1, 2, [1.0, 0.5], [0, 1, 2, 3, 4, 5], scores, preds);
+        var bytes = ScoreEventSerializer.Serialize(e);
+        // scores: 6 stored of 12 (2-byte bitmap), predictions: 1 stored of 12
+        Assert.Equal(1 + 5 + 8 + 8 + (4 + 16) + (4 + 24) + (12 + 2 + (6 * 8)) + (12 + 2 + 8) + 4, bytes.Length);
+        AssertSameDetail(e, (IntervalScored)ScoreEventSerializer.Deserialize(ScoreEventSerializer.IntervalScoredManifest, bytes));
     }
 
     [Fact]
@@ -88,7 +104,7 @@ public sealed class ScoreEventSerializerSpec
             from first in ArbMap.Default.GeneratorFor<long>()
             from w in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), intervals)
             from ids in Gen.ArrayOf(ArbMap.Default.GeneratorFor<int>(), miners)
-            from scores in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), miners * intervals)
+            from scores in Gen.ArrayOf(Gen.Elements(0.0, -0.0, 1.5, double.NaN).Or(ArbMap.Default.GeneratorFor<double>()), miners * intervals)
             from withPredictions in ArbMap.Default.GeneratorFor<bool>()
             from p in Gen.ArrayOf(ArbMap.Default.GeneratorFor<double>(), withPredictions ? miners * intervals : 0)
             select new IntervalScored("v", first, first ^ 0x5555, w, ids, scores, p);
@@ -124,13 +140,21 @@ public sealed class ScoreEventSerializerSpec
         Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [])));
         Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3, 4], [1])));
         Assert.IsType<IntervalScored>(ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3, 4], [])));
+        var repeated = (IntervalScored)ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [], [0b0100]));
+        Assert.Equal([1.0, 2, 2, 3], repeated.Scores);
+        // the first cell cannot repeat; a bitmap of the wrong length or with bits past the cells is refused
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [], [0b0001])));
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [], [0b0100, 0])));
+        Assert.Throws<JournalFormatException>(() => ScoreEventSerializer.Deserialize("IntervalScored", HandMade([1, 1], [0, 1], [1, 2, 3], [], [0b1_0000])));
         Assert.Throws<ArgumentException>(() => ScoreEventSerializer.Serialize(new IntervalScored("v", 0, 0, [1, 1], [0, 1], [1, 2, 3], [])));
         Assert.Throws<ArgumentException>(() => ScoreEventSerializer.Serialize(new IntervalScored("v", 0, 0, [1], [0], [1], [1, 2])));
     }
 
-    // A payload written field by field with a valid checksum, so only the shape check can refuse it.
-    private static byte[] HandMade(double[] weights, int[] miners, double[] scores, double[] predictions)
+    // A payload written field by field with a valid checksum, so only the shape checks can refuse it; repeats (a bitmap with
+    // one bit set) adds a repeated cell to the scores.
+    private static byte[] HandMade(double[] weights, int[] miners, double[] scores, double[] predictions, byte[]? repeats = null)
     {
+        repeats ??= [];
         using var ms = new MemoryStream();
         using (var w = new BinaryWriter(ms, System.Text.Encoding.UTF8, leaveOpen: true))
         {
@@ -143,10 +167,14 @@ public sealed class ScoreEventSerializerSpec
             Array.ForEach(weights, w.Write);
             w.Write(miners.Length);
             Array.ForEach(miners, w.Write);
-            w.Write(scores.Length);
-            Array.ForEach(scores, w.Write);
-            w.Write(predictions.Length);
-            Array.ForEach(predictions, w.Write);
+            foreach (var (cells, map) in new[] { (scores, repeats), (predictions, Array.Empty<byte>()) })
+            {
+                w.Write(cells.Length + (map.Length == 0 ? 0 : 1)); // a set repeat bit adds one cell
+                w.Write(map.Length);
+                w.Write(map);
+                w.Write(cells.Length);
+                Array.ForEach(cells, w.Write);
+            }
         }
 
         var body = ms.ToArray();
