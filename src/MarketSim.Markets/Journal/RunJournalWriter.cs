@@ -286,6 +286,7 @@ public abstract class RunJournalWriter : IDisposable
         MovingAverageUpdated m => 64 + (m.MinerIds.Length * 12L),
         WeightsUpdated w => 64 + (w.MinerIds.Length * 12L),
         RunStarted r => 64 + (r.ScenarioHocon.Length * 2L),
+        IntervalScored i => 64 + ((i.Scores.Length + i.Predictions.Length + i.Weights.Length) * 8L),
         _ => 64,
     };
 

@@ -26,7 +26,10 @@ public static class ScoreEventSerializer
     public const int SerializerId = 7301;
 
     /// <summary>Payload format version (first byte).</summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = 3;
+
+    /// <summary>Version 2, still read: the double columns of PredictionBatch, EventScored, MovingAverageUpdated and WeightsUpdated stored raw.</summary>
+    public const byte RawColumnsFormatVersion = 2;
 
     /// <summary>The previous payload version, still read: PredictionBatch without a presence bitmap, NaN = no answer.</summary>
     public const byte LegacyFormatVersion = 1;
@@ -100,7 +103,7 @@ public static class ScoreEventSerializer
                 w.Int(r.Shard);
                 w.Array<long>(r.EventIds);
                 w.Array<int>(r.MinerIds);
-                w.Array<double>(r.Probabilities);
+                w.Doubles(r.Probabilities);
                 if (r.Answered is { } answered && answered.Length != PredictionBatch.BitmapLength(r.Probabilities.Length))
                 {
                     throw new ArgumentException($"PredictionBatch: presence bitmap of {answered.Length} bytes for {r.Probabilities.Length} cells", nameof(e));
@@ -115,22 +118,22 @@ public static class ScoreEventSerializer
                 w.Byte(r.Outcome);
                 w.Int(r.Intervals);
                 w.Array<int>(r.MinerIds);
-                w.Array<double>(r.Scores);
-                w.Array<double>(r.WeightedPredictions);
+                w.Doubles(r.Scores);
+                w.Doubles(r.WeightedPredictions);
                 break;
             case MovingAverageUpdated r:
                 SameLength(r.MinerIds.Length, r.Values.Length, r.Values.Length);
                 w.String(r.Validator);
                 w.Long(r.EventId);
                 w.Array<int>(r.MinerIds);
-                w.Array<double>(r.Values);
+                w.Doubles(r.Values);
                 break;
             case WeightsUpdated r:
                 SameLength(r.MinerIds.Length, r.Weights.Length, r.Weights.Length);
                 w.String(r.Validator);
                 w.Long(r.EventId);
                 w.Array<int>(r.MinerIds);
-                w.Array<double>(r.Weights);
+                w.Doubles(r.Weights);
                 break;
             case IntervalScored r:
                 CheckShape(r, message => new ArgumentException(message, nameof(e)));
@@ -168,9 +171,9 @@ public static class ScoreEventSerializer
 
         var r = new Reader(body);
         var version = r.Byte();
-        if (version != FormatVersion && version != LegacyFormatVersion)
+        if (version is not (FormatVersion or RawColumnsFormatVersion or LegacyFormatVersion))
         {
-            throw new JournalFormatException($"unknown payload version {version} (this build reads {LegacyFormatVersion} and {FormatVersion})");
+            throw new JournalFormatException($"unknown payload version {version} (this build reads {LegacyFormatVersion} to {FormatVersion})");
         }
 
         ScoreEvent result = manifest switch
@@ -180,9 +183,9 @@ public static class ScoreEventSerializer
             EventIssuedManifest => new EventIssued(r.Long(), r.Long(), r.Long(), r.Long(), (ulong)r.Long(), r.String()),
             EventResolvedManifest => new EventResolved(r.Long(), r.Long(), r.Byte(), r.Double()),
             PredictionBatchManifest => ReadBatch(ref r, version),
-            EventScoredManifest => ReadScored(ref r),
-            MovingAverageUpdatedManifest => ReadMovingAverage(ref r),
-            WeightsUpdatedManifest => ReadWeights(ref r),
+            EventScoredManifest => ReadScored(ref r, version),
+            MovingAverageUpdatedManifest => ReadMovingAverage(ref r, version),
+            WeightsUpdatedManifest => ReadWeights(ref r, version),
             IntervalScoredManifest => ReadIntervalScored(ref r),
             _ => throw new JournalFormatException($"unknown manifest '{manifest}'"),
         };
@@ -200,7 +203,7 @@ public static class ScoreEventSerializer
         var shard = r.Int();
         var events = r.Array<long>();
         var miners = r.Array<int>();
-        var probabilities = r.Array<double>();
+        var probabilities = r.Doubles(version);
         if (probabilities.Length != (long)events.Length * miners.Length)
         {
             throw new JournalFormatException($"PredictionBatch has {probabilities.Length} probabilities for {miners.Length} miners × {events.Length} events");
@@ -230,23 +233,23 @@ public static class ScoreEventSerializer
         return new PredictionBatch(interval, shard, events, miners, probabilities, answered);
     }
 
-    private static EventScored ReadScored(ref Reader r)
+    private static EventScored ReadScored(ref Reader r, byte version)
     {
-        var e = new EventScored(r.String(), r.Long(), r.Byte(), r.Int(), r.Array<int>(), r.Array<double>(), r.Array<double>());
+        var e = new EventScored(r.String(), r.Long(), r.Byte(), r.Int(), r.Array<int>(), r.Doubles(version), r.Doubles(version));
         CheckColumns(e.MinerIds.Length, e.Scores.Length, e.WeightedPredictions.Length);
         return e;
     }
 
-    private static MovingAverageUpdated ReadMovingAverage(ref Reader r)
+    private static MovingAverageUpdated ReadMovingAverage(ref Reader r, byte version)
     {
-        var e = new MovingAverageUpdated(r.String(), r.Long(), r.Array<int>(), r.Array<double>());
+        var e = new MovingAverageUpdated(r.String(), r.Long(), r.Array<int>(), r.Doubles(version));
         CheckColumns(e.MinerIds.Length, e.Values.Length, e.Values.Length);
         return e;
     }
 
-    private static WeightsUpdated ReadWeights(ref Reader r)
+    private static WeightsUpdated ReadWeights(ref Reader r, byte version)
     {
-        var e = new WeightsUpdated(r.String(), r.Long(), r.Array<int>(), r.Array<double>());
+        var e = new WeightsUpdated(r.String(), r.Long(), r.Array<int>(), r.Doubles(version));
         CheckColumns(e.MinerIds.Length, e.Weights.Length, e.Weights.Length);
         return e;
     }
@@ -296,10 +299,10 @@ public static class ScoreEventSerializer
         RunCompleted => 24,
         EventIssued r => 40 + StringSize(r.Reference),
         EventResolved => 8 + 8 + 1 + 8,
-        PredictionBatch r => 8 + 4 + 12 + (r.EventIds.Length * 8) + (r.MinerIds.Length * 4) + (r.Probabilities.Length * 8) + 4 + (r.Answered?.Length ?? 0),
-        EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
-        MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
-        WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
+        PredictionBatch r => 8 + 4 + 12 + 1 + (r.EventIds.Length * 8) + (r.MinerIds.Length * 4) + (r.Probabilities.Length * 8) + 4 + (r.Answered?.Length ?? 0),
+        EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + 2 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
+        MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
+        WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
         IntervalScored r => StringSize(r.Validator) + 8 + 8 + 8 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + CellsSize(r.Scores) + CellsSize(r.Predictions),
         _ => 0,
     };
@@ -401,6 +404,12 @@ public static class ScoreEventSerializer
                     _pos += 8;
                 }
             }
+        }
+
+        /// <summary>A double column (<see cref="DoubleColumnCodec"/>): dictionary-packed when that is smaller, raw otherwise.</summary>
+        public void Doubles(double[] values)
+        {
+            _pos += DoubleColumnCodec.Encode(values, _buffer.AsSpan(_pos));
         }
 
         public byte[] Finish()
@@ -530,6 +539,17 @@ public static class ScoreEventSerializer
             }
 
             return cells;
+        }
+
+        /// <summary>A double column: raw before version 3, <see cref="DoubleColumnCodec"/> from version 3.</summary>
+        public double[] Doubles(byte version)
+        {
+            if (version < FormatVersion)
+            {
+                return Array<double>();
+            }
+
+            return DoubleColumnCodec.Decode(_data, ref _pos);
         }
 
         public T[] Array<T>()

@@ -102,7 +102,7 @@ public sealed class CoordinatorActor : ReceiveActor
 
         for (var v = 0; v < s.Validators.Count; v++)
         {
-            var state = new ValidatorState(s.Validators[v], s.MinerCount, s.Timeline);
+            var state = new ValidatorState(s.Validators[v], s.MinerCount, s.Timeline, s.Outputs.RecordIntervalScores);
             var index = v;
             _validators.Add(Context.ActorOf(Props.Create(() => new ValidatorActor(index, state)), "validator-" + v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }

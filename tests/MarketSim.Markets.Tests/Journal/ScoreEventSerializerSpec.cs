@@ -28,8 +28,8 @@ public sealed class ScoreEventSerializerSpec
     [Fact]
     public void The_payloads_of_the_existing_manifests_are_unchanged()
     {
-        // SHA-256 over manifest + payload of every event of the small run, as written before IntervalScored existed:
-        // journals written by earlier builds must keep reading, and equal runs keep giving equal bytes.
+        // SHA-256 over manifest + payload of every event of the small run in payload version 3 (dictionary-packed double
+        // columns): equal runs keep giving equal bytes; a change here is a format change (bump the version, keep reading the old).
         using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
         foreach (var (_, e, _) in JournalTestData.SmallRun())
         {
@@ -37,10 +37,70 @@ public sealed class ScoreEventSerializerSpec
             sha.AppendData(ScoreEventSerializer.Serialize(e));
         }
 
+
         Assert.Equal(SmallRunPayloadHash, Convert.ToHexString(sha.GetHashAndReset()));
     }
 
-    private const string SmallRunPayloadHash = "254315E59D6D3840914DEF3299EA193860EF22864A626644900A310BDC32F566";
+    private const string SmallRunPayloadHash = "6CEC25749CA87F14B115492088DF0CD38231E53F8108293C1FCE5A59EFE86297";
+
+    /// <summary>A PredictionBatch payload as versions 1 and 2 wrote it: raw double column; version 2 adds the bitmap array.</summary>
+    private static byte[] OldBatchPayload(byte version, PredictionBatch b)
+    {
+        var body = new List<byte> { version };
+        body.AddRange(BitConverter.GetBytes(b.Interval));
+        body.AddRange(BitConverter.GetBytes(b.Shard));
+        body.AddRange(BitConverter.GetBytes(b.EventIds.Length));
+        foreach (var e in b.EventIds)
+        {
+            body.AddRange(BitConverter.GetBytes(e));
+        }
+
+        body.AddRange(BitConverter.GetBytes(b.MinerIds.Length));
+        foreach (var m in b.MinerIds)
+        {
+            body.AddRange(BitConverter.GetBytes(m));
+        }
+
+        body.AddRange(BitConverter.GetBytes(b.Probabilities.Length));
+        foreach (var p in b.Probabilities)
+        {
+            body.AddRange(BitConverter.GetBytes(p));
+        }
+
+        if (version == ScoreEventSerializer.RawColumnsFormatVersion)
+        {
+            body.AddRange(BitConverter.GetBytes(b.Answered?.Length ?? 0));
+            body.AddRange(b.Answered ?? []);
+        }
+
+        var bytes = body.ToArray();
+        return [.. bytes, .. BitConverter.GetBytes(Markets.Journal.Crc32C.Compute(bytes))];
+    }
+
+    [Fact]
+    public void A_version_2_batch_with_raw_columns_is_still_read()
+    {
+        var batch = new PredictionBatch(7, 1, [1, 2, 3], [4, 5], [0.5, 0.5, 0.5, 0.25, 0.25, 0.25], [0b101101]);
+
+        var back = (PredictionBatch)ScoreEventSerializer.Deserialize(ScoreEventSerializer.PredictionBatchManifest, OldBatchPayload(ScoreEventSerializer.RawColumnsFormatVersion, batch));
+
+        Assert.Equal(batch.Probabilities, back.Probabilities);
+        Assert.Equal(batch.Answered, back.Answered);
+        Assert.Equal(batch.EventIds, back.EventIds);
+    }
+
+    [Fact]
+    public void Version_3_packs_a_column_of_few_distinct_values()
+    {
+        var probabilities = Enumerable.Range(0, 64 * 42).Select(i => i % 2 == 0 ? 0.525 : 0.475).ToArray();
+        var batch = new PredictionBatch(7, 1, [.. Enumerable.Range(0, 42).Select(i => (long)i)], [.. Enumerable.Range(0, 64)], probabilities);
+
+        var v3 = ScoreEventSerializer.Serialize(batch);
+
+        Assert.Equal(ScoreEventSerializer.FormatVersion, v3[0]);
+        Assert.True(v3.Length * 10 < OldBatchPayload(ScoreEventSerializer.RawColumnsFormatVersion, batch).Length, $"{v3.Length} bytes");
+        Assert.Equal(probabilities, ((PredictionBatch)ScoreEventSerializer.Deserialize(ScoreEventSerializer.PredictionBatchManifest, v3)).Probabilities);
+    }
 
     private static IntervalScored Detail(int miners, int intervals, bool predictions, int seed = 1)
     {
@@ -214,7 +274,7 @@ public sealed class ScoreEventSerializerSpec
                 && JournalTestData.Bits(back.Probabilities).SequenceEqual(JournalTestData.Bits(batch.Probabilities))
                 && (back.Answered ?? []).SequenceEqual(batch.Answered ?? [])
                 && Enumerable.Range(0, (int)batch.Count).All(c => back.IsAnswered(c) == batch.IsAnswered(c))
-                && bytes.Length == 1 + 8 + 4 + 12 + (8 * batch.EventIds.Length) + (4 * batch.MinerIds.Length) + (8 * batch.Probabilities.Length)
+                && bytes.Length <= 1 + 8 + 4 + 12 + 1 + (8 * batch.EventIds.Length) + (4 * batch.MinerIds.Length) + (8 * batch.Probabilities.Length)
                     + 4 + (batch.Answered?.Length ?? 0) + 4;
         }).QuickCheckThrowOnFailure();
     }
@@ -235,14 +295,8 @@ public sealed class ScoreEventSerializerSpec
     [Fact]
     public void A_version_1_batch_is_still_read_with_NaN_as_no_answer()
     {
-        var v2 = ScoreEventSerializer.Serialize(new PredictionBatch(7, 1, [1, 2], [4, 5], [0.5, double.NaN, double.NaN, 0.75]));
-
-        // Version 1 = version 2 without the bitmap's (empty) length word.
-        var body = v2[..^8];
-        body[0] = ScoreEventSerializer.LegacyFormatVersion;
-        var v1 = new byte[body.Length + 4];
-        body.CopyTo(v1, 0);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(v1.AsSpan(body.Length), Markets.Journal.Crc32C.Compute(body));
+        // Version 1 = version 2 without the bitmap.
+        var v1 = OldBatchPayload(ScoreEventSerializer.LegacyFormatVersion, new PredictionBatch(7, 1, [1, 2], [4, 5], [0.5, double.NaN, double.NaN, 0.75]));
 
         var back = (PredictionBatch)ScoreEventSerializer.Deserialize(ScoreEventSerializer.PredictionBatchManifest, v1);
         Assert.Equal([true, false, false, true], Enumerable.Range(0, 4).Select(c => back.IsAnswered(c)));
