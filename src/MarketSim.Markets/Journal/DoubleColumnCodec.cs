@@ -168,11 +168,22 @@ public static class DoubleColumnCodec
         {
             var lastBits = BitConverter.DoubleToInt64Bits(values[0]) ^ 1; // differs from the first value
             byte lastIndex = 0;
+            var prevBits = lastBits;
+            byte prevIndex = 0;
             for (var i = 0; i < n; i++)
             {
                 var bits = BitConverter.DoubleToInt64Bits(values[i]);
                 if (bits == lastBits)
                 {
+                    indices[i] = lastIndex;
+                    continue;
+                }
+
+                if (bits == prevBits)
+                {
+                    // alternating between two values (a miner's answers across events of opposite sign): swap
+                    (prevBits, lastBits) = (lastBits, prevBits);
+                    (prevIndex, lastIndex) = (lastIndex, prevIndex);
                     indices[i] = lastIndex;
                     continue;
                 }
@@ -195,6 +206,8 @@ public static class DoubleColumnCodec
                     dictionary[size++] = bits;
                 }
 
+                prevBits = lastBits;
+                prevIndex = lastIndex;
                 lastBits = bits;
                 lastIndex = (byte)slotIndex[slot];
                 indices[i] = lastIndex;

@@ -303,7 +303,7 @@ public static class ScoreEventSerializer
         EventScored r => StringSize(r.Validator) + 8 + 1 + 4 + 12 + 2 + (r.MinerIds.Length * 4) + (r.Scores.Length * 8) + (r.WeightedPredictions.Length * 8),
         MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
         WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
-        IntervalScored r => StringSize(r.Validator) + 8 + 8 + 8 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + CellsSize(r.Scores) + CellsSize(r.Predictions),
+        IntervalScored r => StringSize(r.Validator) + 8 + 8 + 8 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + MaxCellsSize(r.Scores) + MaxCellsSize(r.Predictions),
         _ => 0,
     };
 
@@ -322,15 +322,32 @@ public static class ScoreEventSerializer
         return n;
     }
 
-    private static int CellsSize(double[] cells)
+    // Worst case (every cell stored, bitmap present): the writer encodes into a scratch buffer of this size.
+    private static int MaxCellsSize(double[] cells) => 4 + 4 + PredictionBatch.BitmapLength(cells.Length) + 4 + (cells.Length * 8);
+
+    [ThreadStatic]
+    private static byte[]? t_scratch;
+
+    // Encodes into a per-thread scratch buffer sized for the worst case; Finish copies out the exact bytes, so a
+    // dictionary-packed column does not cost an allocation of its raw size.
+    private static byte[] Scratch(int size)
     {
-        var repeats = Repeats(cells);
-        return 4 + 4 + (repeats == 0 ? 0 : PredictionBatch.BitmapLength(cells.Length)) + 4 + ((cells.Length - repeats) * 8);
+        var s = t_scratch;
+        if (s is null || s.Length < size)
+        {
+            s = new byte[Math.Max(size, 64 * 1024)];
+            if (size <= 16 << 20)
+            {
+                t_scratch = s;
+            }
+        }
+
+        return s;
     }
 
     private ref struct Writer(int size)
     {
-        private readonly byte[] _buffer = new byte[size];
+        private readonly byte[] _buffer = Scratch(size);
         private int _pos;
 
         public void Byte(byte b) => _buffer[_pos++] = b;
@@ -392,18 +409,26 @@ public static class ScoreEventSerializer
             map.Clear();
             _pos += mapLength;
             Int(cells.Length - repeats);
+            var dst = _buffer.AsSpan(_pos, (cells.Length - repeats) * 8);
+            var o = 0;
+            var previous = 0L;
             for (var c = 0; c < bits.Length; c++)
             {
-                if (c > 0 && bits[c] == bits[c - 1])
+                var v = bits[c];
+                if (c > 0 && v == previous)
                 {
                     map[c >> 3] |= (byte)(1 << (c & 7));
                 }
                 else
                 {
-                    BinaryPrimitives.WriteInt64LittleEndian(_buffer.AsSpan(_pos), bits[c]);
-                    _pos += 8;
+                    BinaryPrimitives.WriteInt64LittleEndian(dst.Slice(o, 8), v);
+                    o += 8;
                 }
+
+                previous = v;
             }
+
+            _pos += o;
         }
 
         /// <summary>A double column (<see cref="DoubleColumnCodec"/>): dictionary-packed when that is smaller, raw otherwise.</summary>
@@ -417,7 +442,7 @@ public static class ScoreEventSerializer
             var crc = Crc32C.Compute(_buffer.AsSpan(0, _pos));
             BinaryPrimitives.WriteUInt32LittleEndian(_buffer.AsSpan(_pos), crc);
             _pos += 4;
-            return _pos == _buffer.Length ? _buffer : _buffer[.._pos];
+            return _buffer[.._pos];
         }
     }
 
