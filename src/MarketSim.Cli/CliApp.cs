@@ -88,6 +88,7 @@ public static class CliApp
         root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
         root.Subcommands.Add(ParquetCommands.Build(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Build(stdout, stderr));
+        root.Subcommands.Add(PolymarketCommands.Build(stdout, stderr));
         ParityCommands.AddTo(root, stdout, stderr);
         foreach (var option in root.Options)
         {
