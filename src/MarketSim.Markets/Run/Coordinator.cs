@@ -27,7 +27,11 @@ public sealed record CoordinatorContext(
     CancellationToken Cancellation,
     Action<RunProgress>? Progress,
     Action<string>? Warning,
-    TaskCompletionSource<CoordinatorResult> Completion);
+    TaskCompletionSource<CoordinatorResult> Completion)
+{
+    /// <summary>The world, when the caller made it already (else <see cref="RunWorlds.Create"/>).</summary>
+    public IRunWorld? World { get; init; }
+}
 
 /// <summary>
 /// The coordinator of a run: owns the virtual clock, the event issuer and the journal writer, and plays the interval
@@ -42,12 +46,13 @@ public sealed class CoordinatorActor : ReceiveActor
 {
     private readonly Scenario _scenario;
     private readonly CoordinatorContext _ctx;
-    private readonly ParityEventIssuer _issuer;
+    private readonly IRunWorld _issuer;
     private readonly List<IActorRef> _shards = [];
     private readonly List<IActorRef> _validators = [];
     private readonly SemaphoreSlim _gate;
     private readonly List<long> _openIds = [];
     private readonly List<sbyte> _openChi = [];
+    private readonly List<double> _openPrices = [];
     private readonly long _firstInterval;
     private readonly long _lastInterval;
     private PredictionBatch?[] _batches = [];
@@ -69,12 +74,12 @@ public sealed class CoordinatorActor : ReceiveActor
     {
         _scenario = scenario;
         _ctx = context;
-        _issuer = new ParityEventIssuer(scenario);
+        _issuer = context.World ?? RunWorlds.Create(scenario);
         _gate = new SemaphoreSlim(scenario.Parallelism, scenario.Parallelism);
         var t = scenario.Timeline;
-        _firstInterval = t.IntervalIndex(t.IssueTime(0));
-        var end = t.IntervalIndex(t.End);
-        _lastInterval = t.Epoch + TimeSpan.FromTicks(end * t.IntervalLength.Ticks) < t.End ? end + 1 : end;
+        _firstInterval = t.IntervalIndex(_issuer.FirstIssue);
+        var end = t.IntervalIndex(_issuer.LastResolution);
+        _lastInterval = t.Epoch + TimeSpan.FromTicks(end * t.IntervalLength.Ticks) < _issuer.LastResolution ? end + 1 : end;
         TotalIntervals = _lastInterval - _firstInterval + 1;
         _interval = _firstInterval - 1;
 
@@ -96,7 +101,7 @@ public sealed class CoordinatorActor : ReceiveActor
         {
             var first = shard * s.ShardSize;
             var count = Math.Min(s.ShardSize, s.MinerCount - first);
-            var model = new MinerShard(shard, first, count, s.Miners, _issuer.World);
+            var model = _issuer.CreateShard(shard, first, count);
             _shards.Add(Context.ActorOf(Props.Create(() => new MinerShardActor(model, _gate)), JournalIds.Shard(shard)));
         }
 
@@ -133,11 +138,11 @@ public sealed class CoordinatorActor : ReceiveActor
         _issuedNow = [];
         foreach (var e in _issuer.IssueUpTo(_now))
         {
-            _ctx.Journal.Append(JournalIds.Issuer, new EventIssued(e.Id, e.IssuedAt.UtcTicks, e.CutoffAt.UtcTicks, e.ResolvesAt.UtcTicks, e.Bits, string.Empty), _now);
+            _ctx.Journal.Append(JournalIds.Issuer, new EventIssued(e.Id, e.IssuedAt.UtcTicks, e.CutoffAt.UtcTicks, e.ResolvesAt.UtcTicks, e.Inputs, e.Reference), _now);
             _issuedNow.Add(new IssuedEvent(e.Id, e.IssuedAt, e.CutoffAt, e.ResolvesAt));
         }
 
-        _issuer.Answerable(_now, _openIds, _openChi);
+        _issuer.Answerable(_now, _openIds, _openChi, _openPrices);
         Array.Clear(_batches);
         if (_openIds.Count == 0 || _shards.Count == 0)
         {
@@ -146,7 +151,7 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        var opened = new IntervalOpened(_interval, _now, [.. _openIds], [.. _openChi]);
+        var opened = new IntervalOpened(_interval, _now, [.. _openIds], [.. _openChi], [.. _openPrices]);
         _pendingShards = _shards.Count;
         foreach (var shard in _shards)
         {
@@ -199,7 +204,7 @@ public sealed class CoordinatorActor : ReceiveActor
             return;
         }
 
-        var step = new ValidatorStep(_interval, _now, _issuedNow, batches, _resolvedNow);
+        var step = new ValidatorStep(_interval, _now, _issuedNow, batches, _resolvedNow) { Prices = batches.Count > 0 ? [.. _openPrices] : [] };
         foreach (var v in _validators)
         {
             v.Tell(step, Self);

@@ -13,7 +13,7 @@ namespace MarketSim.Markets.Run;
 /// A <c>faulty</c> miner (test kind) sends its raw value (NaN, ±∞, out of range, or no answer for <c>none</c>) in a share
 /// <c>rate</c> of its cells, drawn from the counter stream <see cref="RngStreams.FaultyAnswers"/>, and 0.5 elsewhere.
 /// </summary>
-public sealed class MinerShard
+public sealed class MinerShard : IShardModel
 {
     private readonly double[] _qPlus;
     private readonly double[] _qMinus;
@@ -71,6 +71,13 @@ public sealed class MinerShard
             "faulty" => new ConstantForecaster(0.5),
             _ => throw new NotSupportedException($"miner kind '{group.Kind}' is not supported"),
         };
+    }
+
+    /// <inheritdoc />
+    public PredictionBatch Answer(IntervalOpened opened)
+    {
+        ArgumentNullException.ThrowIfNull(opened);
+        return Answer(opened.Interval, opened.EventIds, opened.Chi);
     }
 
     /// <summary>The shard's answers for one interval: miner-major matrix over the open events.</summary>
@@ -148,14 +155,14 @@ internal sealed record FaultySpec(double? Value, double Rate);
 /// </summary>
 public sealed class MinerShardActor : ReceiveActor
 {
-    public MinerShardActor(MinerShard shard, SemaphoreSlim gate)
+    public MinerShardActor(IShardModel shard, SemaphoreSlim gate)
     {
         Receive<IntervalOpened>(m =>
         {
             gate.Wait();
             try
             {
-                Sender.Tell(new ShardAnswered(shard.Answer(m.Interval, m.EventIds, m.Chi)), Self);
+                Sender.Tell(new ShardAnswered(shard.Answer(m)), Self);
             }
             catch (Exception e)
             {

@@ -9,7 +9,7 @@ namespace MarketSim.Markets.Run;
 /// resolved at the times of <see cref="TimelineSettings"/>. Only open events are held: memory is flat in the number
 /// of resolved events.
 /// </summary>
-public sealed class ParityEventIssuer
+public sealed class ParityEventIssuer : IRunWorld
 {
     private readonly TimelineSettings _timeline;
     private readonly SortedDictionary<long, ParityEvent> _open = [];
@@ -30,6 +30,30 @@ public sealed class ParityEventIssuer
     }
 
     public ParityWorld World { get; }
+
+    /// <inheritdoc />
+    public DateTimeOffset FirstIssue => _timeline.IssueTime(0);
+
+    /// <inheritdoc />
+    public DateTimeOffset LastResolution => _timeline.End;
+
+    /// <summary>Miners of the scenario (for <see cref="CreateShard"/>).</summary>
+    public IReadOnlyList<MinerGroup> Miners { get; init; } = [];
+
+    /// <inheritdoc />
+    public IShardModel CreateShard(int shard, int firstMiner, int count) => new MinerShard(shard, firstMiner, count, Miners, World);
+
+    IReadOnlyList<WorldEvent> IRunWorld.IssueUpTo(DateTimeOffset now) => [.. IssueUpTo(now).Select(ToWorld)];
+
+    IReadOnlyList<WorldEvent> IRunWorld.ResolveUpTo(DateTimeOffset now) => [.. ResolveUpTo(now).Select(ToWorld)];
+
+    void IRunWorld.Answerable(DateTimeOffset now, List<long> ids, List<sbyte> chi, List<double> prices)
+    {
+        prices.Clear();
+        Answerable(now, ids, chi);
+    }
+
+    private static WorldEvent ToWorld(ParityEvent e) => new(e.Id, e.IssuedAt, e.CutoffAt, e.ResolvesAt, e.Bits, string.Empty, e.Outcome, e.Truth);
 
     public long TotalEvents { get; }
 

@@ -14,19 +14,25 @@ public sealed record ResolvedEvent(long EventId, DateTimeOffset ResolvedAt, bool
 
 /// <summary>
 /// Coordinator → every miner shard: grid interval <paramref name="Interval"/> opened at <paramref name="Time"/>;
-/// <paramref name="EventIds"/> are the open events (ascending) and <paramref name="Chi"/> their χ_S (the only thing a
-/// parity forecaster reads). Each shard answers with exactly one <see cref="ShardAnswered"/>.
+/// <paramref name="EventIds"/> are the open events (ascending); <paramref name="Chi"/> their χ_S (the only thing a
+/// parity forecaster reads; empty in a replay) and <paramref name="Prices"/> their market prices at <paramref name="Time"/>
+/// (replay; NaN = none yet; empty for parity). Each shard answers with exactly one <see cref="ShardAnswered"/>.
 /// </summary>
-public sealed record IntervalOpened(long Interval, DateTimeOffset Time, long[] EventIds, sbyte[] Chi);
+public sealed record IntervalOpened(long Interval, DateTimeOffset Time, long[] EventIds, sbyte[] Chi, double[] Prices);
 
 /// <summary>Shard → coordinator: the shard's columnar batch for the interval (one message per shard per interval).</summary>
 public sealed record ShardAnswered(PredictionBatch Batch);
 
 /// <summary>
 /// Coordinator → every validator, once per interval: the newly issued events, every shard's batch in shard order,
-/// and the events that resolved at this interval. The validator answers with one <see cref="ValidatorStepDone"/>.
+/// and the events that resolved at this interval. <paramref name="Prices"/> are the market prices at
+/// <paramref name="Time"/> of the batches' events (same order; empty when the world has none), for the
+/// <c>market-relative</c> rule. The validator answers with one <see cref="ValidatorStepDone"/>.
 /// </summary>
-public sealed record ValidatorStep(long Interval, DateTimeOffset Time, IReadOnlyList<IssuedEvent> Issued, IReadOnlyList<PredictionBatch> Batches, IReadOnlyList<ResolvedEvent> Resolved);
+public sealed record ValidatorStep(long Interval, DateTimeOffset Time, IReadOnlyList<IssuedEvent> Issued, IReadOnlyList<PredictionBatch> Batches, IReadOnlyList<ResolvedEvent> Resolved)
+{
+    public double[] Prices { get; init; } = [];
+}
 
 /// <summary>A rejected answer (NaN, infinite or outside [0, 1]: scoring.md §3); the first per miner and validator is reported.</summary>
 /// <param name="Validator">Validator name.</param>

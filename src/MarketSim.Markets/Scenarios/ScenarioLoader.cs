@@ -55,7 +55,38 @@ public static partial class ScenarioLoader
         }
 
         var name = System.IO.Path.GetFileNameWithoutExtension(path);
-        return Build(path, file, name, overrides, seed, sink);
+        return ResolvePaths(Build(path, file, name, overrides, seed, sink), path);
+    }
+
+    /// <summary>A replay's dataset and prices folder, relative to the scenario file, become absolute and must exist.</summary>
+    private static Scenario ResolvePaths(Scenario scenario, string scenarioFile)
+    {
+        if (scenario.World.Kind != "polymarket")
+        {
+            return scenario;
+        }
+
+        var pm = scenario.World.Polymarket;
+        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(scenarioFile)) ?? ".";
+        string Full(string p) => p.Length == 0 ? p : System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, p));
+        var resolved = pm with { Dataset = Full(pm.Dataset), Prices = Full(pm.Prices) };
+        var errors = new List<ScenarioError>();
+        if (!File.Exists(resolved.Dataset) && !Directory.Exists(resolved.Dataset))
+        {
+            errors.Add(new ScenarioError(new ConfigOrigin(scenarioFile, 0, 0), ScenarioPath + ".world.polymarket.dataset", $"{resolved.Dataset} does not exist; build a dataset with: marketsim pm import --data-dir ../shared/data/polymarket --out {pm.Dataset}"));
+        }
+
+        if (resolved.Prices.Length > 0 && !Directory.Exists(resolved.Prices))
+        {
+            errors.Add(new ScenarioError(new ConfigOrigin(scenarioFile, 0, 0), ScenarioPath + ".world.polymarket.prices", $"folder {resolved.Prices} does not exist"));
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new ScenarioException(scenarioFile, errors);
+        }
+
+        return scenario with { World = scenario.World with { Polymarket = resolved } };
     }
 
     /// <summary>Loads a scenario from HOCON text (<paramref name="origin"/> names it in messages).</summary>
@@ -365,10 +396,31 @@ public static partial class ScenarioLoader
             paritySet = ok ? new EquatableList<int>(set.Order()) : null;
         }
 
+        var pmReader = w.Child("polymarket");
+        PolymarketWorldSettings? pm = null;
+        if (pmReader is not null)
+        {
+            var dataset = pmReader.String("dataset", null);
+            var prices = pmReader.String("prices", null);
+            var compression = pmReader.Double("compression", null, x => x >= 1 && x <= 1e9, "a number in [1, 1e9]");
+            var train = pmReader.Double("train-fraction", null, x => x >= 0 && x < 1, "a number in [0, 1)");
+            var max = pmReader.Int("max-markets", null, 0, 10_000_000);
+            if (kind == "polymarket" && dataset is { Length: 0 })
+            {
+                pmReader.Error("dataset", "is empty; a polymarket world needs a dataset (.parquet from marketsim pm import)");
+                dataset = null;
+            }
+
+            pmReader.Finish();
+            pm = dataset is null || prices is null || compression is null || train is null || max is null
+                ? null
+                : new PolymarketWorldSettings(dataset, prices, compression.Value, train.Value, max.Value);
+        }
+
         w.Finish();
-        return kind is null || d is null || k is null || alpha is null || (set is not null && paritySet is null)
+        return kind is null || d is null || k is null || alpha is null || pm is null || (set is not null && paritySet is null)
             ? null
-            : new WorldSettings(kind, d.Value, k.Value, alpha.Value, paritySet);
+            : new WorldSettings(kind, d.Value, k.Value, alpha.Value, paritySet) { Polymarket = pm };
     }
 
     private static readonly DateTimeOffset MaxEpoch = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -433,6 +485,9 @@ public static partial class ScenarioLoader
         ["random-chains"] = ["depth", "chains"],
         ["diffusion"] = ["rho"],
         ["faulty"] = ["value", "rate"],
+        ["market-follower"] = ["delay"],
+        ["base-rate"] = [],
+        ["text-baseline"] = [],
     };
 
     private static EquatableList<MinerGroup>? ReadMiners(ObjectReader sc, WorldSettings? world)
@@ -456,6 +511,16 @@ public static partial class ScenarioLoader
         foreach (var m in list)
         {
             var kind = m.String("kind", null, ScenarioVocabulary.MinerKinds);
+            TimeSpan? delay = null;
+            if (kind is not null && world is not null)
+            {
+                var allowed = world.Kind == "polymarket" ? ScenarioVocabulary.PolymarketMinerKinds : ScenarioVocabulary.ParityMinerKinds;
+                if (!allowed.Contains(kind))
+                {
+                    m.Error("kind", $"miner kind {HoconText.Quote(kind)} does not play the {world.Kind} world; expected one of {string.Join(", ", allowed)}");
+                    kind = null;
+                }
+            }
             var count = m.Int("count", 1, 1, 1_000_000);
             double? value = null, rho = null, rate = null;
             var faultyValueOk = true;
@@ -475,6 +540,9 @@ public static partial class ScenarioLoader
                     break;
                 case "diffusion":
                     rho = m.Double("rho", null, x => x >= 0 && x <= 1, "a number in [0, 1]");
+                    break;
+                case "market-follower":
+                    delay = m.Duration("delay", TimeSpan.Zero, x => x >= TimeSpan.Zero, "a duration >= 0");
                     break;
                 case "faulty":
                     var text = m.String("value", null);
@@ -517,7 +585,7 @@ public static partial class ScenarioLoader
                 else
                 {
                     names[name] = m;
-                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate));
+                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate) { Delay = delay });
                     next += count.Value;
                 }
             }
@@ -543,6 +611,7 @@ public static partial class ScenarioLoader
         "ar-depth" => $"L_query_oracle(L={depth})",
         "random-chains" => chains <= 1 ? $"L_query_oracle(L={depth})" : $"L_query_chains(L={depth},K={chains})",
         "diffusion" => "diff_analytic_rho=" + FormatParameter(rho ?? 0),
+        "market-follower" => "market",
         _ => kind,
     };
 

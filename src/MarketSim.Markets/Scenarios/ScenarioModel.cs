@@ -43,7 +43,24 @@ public sealed record Scenario(
 /// <param name="K">Parity order |S|, 1…D.</param>
 /// <param name="Alpha">Signal strength in (0, 1].</param>
 /// <param name="ParitySet">Explicit S (K distinct coordinates in [0, D)), or null to draw S from the seed.</param>
-public sealed record WorldSettings(string Kind, int D, int K, double Alpha, EquatableList<int>? ParitySet);
+public sealed record WorldSettings(string Kind, int D, int K, double Alpha, EquatableList<int>? ParitySet)
+{
+    /// <summary>The Polymarket replay's settings (<c>world.polymarket</c>); used when <see cref="Kind"/> is polymarket.</summary>
+    public PolymarketWorldSettings Polymarket { get; init; } = PolymarketWorldSettings.Default;
+}
+
+/// <summary>
+/// The Polymarket replay (docs/polymarket.md): resolved markets of a dataset replayed on their real timeline.
+/// </summary>
+/// <param name="Dataset">A dataset (.parquet, <c>marketsim pm import</c>); a relative path is taken from the scenario file's folder.</param>
+/// <param name="Prices">Optional folder of per-token price histories (<c>&lt;token&gt;.csv</c>, t,p); empty = each market's single dataset price, defined from its time on.</param>
+/// <param name="Compression">Real seconds per virtual second: the real timeline runs this many times faster.</param>
+/// <param name="TrainFraction">Share of markets (earliest created first) kept out of the replay to train the base-rate and text-baseline miners.</param>
+/// <param name="MaxMarkets">Replay at most this many markets (0 = all).</param>
+public sealed record PolymarketWorldSettings(string Dataset, string Prices, double Compression, double TrainFraction, int MaxMarkets)
+{
+    public static PolymarketWorldSettings Default { get; } = new(string.Empty, string.Empty, 6, 0.3, 0);
+}
 
 /// <summary>
 /// The interval grid (scoring.md §4) and the event schedule. Event i (0-based) is issued at
@@ -99,7 +116,11 @@ public sealed record TimelineSettings(
 /// <param name="Chains">random-chains: K ≥ 1.</param>
 /// <param name="Rho">diffusion: ρ in [0, 1].</param>
 /// <param name="Rate">faulty: the share of cells in (0, 1] where it sends <paramref name="Value"/>; elsewhere it answers 0.5.</param>
-public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho, double? Rate = null);
+public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho, double? Rate = null)
+{
+    /// <summary>market-follower: how stale the price it follows is (real time).</summary>
+    public TimeSpan? Delay { get; init; }
+}
 
 /// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>
 /// <param name="Name">Unique name; the journal persistence id is <c>validator-{Name}</c>.</param>

@@ -39,6 +39,14 @@ public static class ScenarioRenderer
         Line(sb, 3, "k", Int(w.K));
         Line(sb, 3, "alpha", Num(w.Alpha));
         Line(sb, 3, "parity-set", w.ParitySet is null ? "null" : "[" + string.Join(", ", w.ParitySet.Select(Int)) + "]");
+        var pm = w.Polymarket;
+        Open(sb, 3, "polymarket");
+        Line(sb, 4, "dataset", HoconText.Quote(pm.Dataset));
+        Line(sb, 4, "prices", HoconText.Quote(pm.Prices));
+        Line(sb, 4, "compression", Num(pm.Compression));
+        Line(sb, 4, "train-fraction", Num(pm.TrainFraction));
+        Line(sb, 4, "max-markets", Int(pm.MaxMarkets));
+        Close(sb, 3);
         Close(sb, 2);
 
         var t = scenario.Timeline;
@@ -81,6 +89,11 @@ public static class ScenarioRenderer
             if (m.Rho is { } rho)
             {
                 parts.Add("rho = " + Num(rho));
+            }
+
+            if (m.Delay is { } delay)
+            {
+                parts.Add("delay = " + FormatDuration(delay));
             }
 
             sb.Append("      { ").Append(string.Join(", ", parts)).Append(" }  # miners ")

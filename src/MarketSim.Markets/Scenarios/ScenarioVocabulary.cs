@@ -7,13 +7,19 @@ namespace MarketSim.Markets.Scenarios;
 public static class ScenarioVocabulary
 {
     /// <summary>World kinds available now.</summary>
-    public static IReadOnlyList<string> WorldKinds { get; } = ["parity"];
+    public static IReadOnlyList<string> WorldKinds { get; } = ["parity", "polymarket"];
 
     /// <summary>World kinds the schema reserves for later releases (rejected with "not available yet").</summary>
-    public static IReadOnlyList<string> ReservedWorldKinds { get; } = ["polymarket"];
+    public static IReadOnlyList<string> ReservedWorldKinds { get; } = [];
 
     /// <summary>Miner kinds (shared/spec/parity.md §3), plus <c>faulty</c>: a test miner that sends invalid answers (docs/scenarios.md).</summary>
-    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty"];
+    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower", "base-rate", "text-baseline"];
+
+    /// <summary>Miner kinds of the parity world.</summary>
+    public static IReadOnlyList<string> ParityMinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty"];
+
+    /// <summary>Miner kinds of the Polymarket replay.</summary>
+    public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline"];
 
     /// <summary>Validator rule presets (shared/spec/scoring.md §3).</summary>
     public static IReadOnlyList<string> RulePresets { get; } =

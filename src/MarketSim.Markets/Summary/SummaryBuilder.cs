@@ -193,7 +193,10 @@ public static class SummaryBuilder
             }
         }
 
-        var group = GroupCalibrationOf(world, scenario.Seed, bits, outcome, gapSum, gapCount, g);
+        // Real markets have no known truth f: the f-based columns (sce, arb, group calibration) are NaN there.
+        var group = w.Kind == "parity"
+            ? GroupCalibrationOf(world, scenario.Seed, bits, outcome, gapSum, gapCount, g)
+            : NoGroupCalibration(g);
         var (gcalS, gcalWorst) = (group.S, group.Worst);
         var rows = new List<ForecasterSummary>(g);
         for (var i = 0; i < g; i++)
@@ -249,6 +252,13 @@ public static class SummaryBuilder
     /// <see cref="GroupSetStream"/>, key (seed, j)). Each set is one pass over the resolved events with a PEXT cell key
     /// (<see cref="CellKeys"/>); sets are spread over the thread pool, and a maximum does not depend on the order.
     /// </summary>
+    private static GroupCalibrationResult NoGroupCalibration(int g)
+    {
+        var nan = new double[g];
+        Array.Fill(nan, double.NaN);
+        return new GroupCalibrationResult(nan, (double[])nan.Clone(), 0, false);
+    }
+
     internal static GroupCalibrationResult GroupCalibrationOf(ParityWorld world, long seed, ulong[] bits, byte[] outcome, double[] gapSum, long[] gapCount, int g)
     {
         var gS = new double[g];

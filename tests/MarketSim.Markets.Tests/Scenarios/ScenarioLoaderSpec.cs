@@ -255,10 +255,27 @@ public sealed class ScenarioLoaderSpec : IDisposable
     }
 
     [Fact]
-    public void The_polymarket_world_is_reserved_but_not_available_yet()
+    public void A_polymarket_world_needs_a_dataset_and_polymarket_miner_kinds()
     {
-        var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario.world.kind = polymarket"));
-        Assert.Contains("not available yet", Assert.Single(e.Errors).Message);
+        var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario { world.kind = polymarket, miners = [{ kind = base-rate }] }"));
+        Assert.Contains(e.Errors, x => x.Key.EndsWith("world.polymarket.dataset", StringComparison.Ordinal) && x.Message.Contains("needs a dataset", StringComparison.Ordinal));
+        var kinds = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario { world { kind = polymarket, polymarket.dataset = d.parquet }, miners = [{ kind = oracle }] }"));
+        Assert.Contains("does not play the polymarket world", Assert.Single(kinds.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_missing_polymarket_dataset_is_reported_with_how_to_build_one()
+    {
+        var file = _files.Write("pm.conf", "marketsim.scenario { world { kind = polymarket, polymarket.dataset = \"nope.parquet\" }, miners = [{ kind = base-rate }] }");
+        var e = Invalid(() => ScenarioLoader.Load(file));
+        Assert.Contains("marketsim pm import", Assert.Single(e.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Polymarket_miner_kinds_do_not_play_the_parity_world()
+    {
+        var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario.miners = [{ kind = market-follower }]"));
+        Assert.Contains("does not play the parity world", Assert.Single(e.Errors).Message, StringComparison.Ordinal);
     }
 
     [Theory]
