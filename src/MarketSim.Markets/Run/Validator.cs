@@ -43,9 +43,9 @@ public sealed class ValidatorState
         Name = settings.Name;
         RecordIntervalScores = recordIntervalScores;
         Rule = ToRule(settings);
-        if (!Rule.IsPeer && !Rule.IsLegacy)
+        if (!Rule.IsPeer && !Rule.IsLegacy && Rule.Family != ScoreFamily.MarketRelative)
         {
-            throw new NotSupportedException($"validator '{settings.Name}': rule '{settings.Rule}' is not supported by marketsim run yet (grid presets only: brier-legacy-v1/v2, peer-*)");
+            throw new NotSupportedException($"validator '{settings.Name}': rule '{settings.Rule}' is not supported by marketsim run yet (brier-legacy-v1/v2, peer-*, market-relative)");
         }
 
         _miners = miners;
@@ -60,6 +60,10 @@ public sealed class ValidatorState
         {
             _aggregator = new MetagraphAggregator(Rule.MovingAverage, Rule.WindowEvents);
         }
+        else if (Rule.Family == ScoreFamily.MarketRelative)
+        {
+            _market = new MarketRelativeBook(miners);
+        }
         else
         {
             _dailyMix = new DailyMix(Rule.Family == ScoreFamily.LegacyBrierV1 ? DailyMixForm.V1 : DailyMixForm.V2, miners, timeline.Epoch);
@@ -67,6 +71,9 @@ public sealed class ValidatorState
     }
 
     public string Name { get; }
+
+    /// <summary>market-relative: accepted submissions with no market price defined at their time (not scored).</summary>
+    public long Unscored => _market?.Unscored ?? 0;
 
     public RuleSettings Rule { get; }
 
@@ -125,7 +132,13 @@ public sealed class ValidatorState
     }
 
     /// <summary>Records one shard batch (answers of interval <see cref="PredictionBatch.Interval"/>); rejections are appended to <paramref name="firstRejections"/> the first time per miner.</summary>
-    public void Record(PredictionBatch batch, DateTimeOffset time, List<RejectedAnswer> firstRejections)
+    public void Record(PredictionBatch batch, DateTimeOffset time, List<RejectedAnswer> firstRejections) => Record(batch, time, firstRejections, []);
+
+    /// <summary>
+    /// Records one shard batch; <paramref name="prices"/> are the market prices at <paramref name="time"/> of the batch's
+    /// events (same order), used by the <c>market-relative</c> rule (empty otherwise).
+    /// </summary>
+    public void Record(PredictionBatch batch, DateTimeOffset time, List<RejectedAnswer> firstRejections, ReadOnlySpan<double> prices)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(firstRejections);
@@ -159,6 +172,11 @@ public sealed class ValidatorState
                 var p = probs[cell];
 
                 var why = acc.Add(batch.MinerIds[m], ki, p);
+                if (why == SubmissionRejection.None && _market is not null)
+                {
+                    _market.Add(batch.EventIds[e], batch.MinerIds[m], p, prices.Length > e ? prices[e] : double.NaN);
+                }
+
                 if (why != SubmissionRejection.None)
                 {
                     Rejected++;
@@ -184,6 +202,13 @@ public sealed class ValidatorState
         }
 
         var outcome = (byte)(r.Outcome ? 1 : 0);
+        if (_market is not null)
+        {
+            _market.Resolve(Name, r.EventId, outcome, open.Intervals, output);
+            _pool.Push(open.Accumulator);
+            return;
+        }
+
         var matrix = new EventMatrix(open.Accumulator.Means, _miners, open.Intervals, _registered, open.AlignedStartMinute, open.StartMinute, _grid.IntervalMinutes);
         if (Rule.IsPeer)
         {
@@ -305,6 +330,11 @@ public sealed class ValidatorState
     public WeightsUpdated? Weights(long lastEventId, DateTimeOffset now)
     {
         var w = new double[_miners];
+        if (_market is not null)
+        {
+            return _market.Tempo.TryWeights(_allMiners, w) ? new WeightsUpdated(Name, lastEventId, [.. _allMiners], w) : null;
+        }
+
         if (_aggregator is not null)
         {
             try
@@ -335,7 +365,7 @@ public sealed class ValidatorState
 
         foreach (var b in step.Batches)
         {
-            Record(b, step.Time, firstRejections);
+            Record(b, step.Time, firstRejections, step.Prices);
         }
 
         var output = new List<ScoreEvent>();
@@ -351,6 +381,8 @@ public sealed class ValidatorState
 
         return output;
     }
+
+    private readonly MarketRelativeBook? _market;
 
     private sealed record OpenEvent(IssuedEvent Event, long StartMinute, long EndMinute, long AlignedStartMinute, int Intervals, IntervalAccumulator Accumulator);
 }
@@ -374,5 +406,67 @@ public sealed class ValidatorActor : ReceiveActor
                 Sender.Tell(new StepFailed(JournalIds.Validator(state.Name), e), Self);
             }
         });
+    }
+}
+
+/// <summary>
+/// The <c>market-relative</c> rule (scoring.md §9.2): each accepted submission j scores S(p_j, o) − S(price_t, o) with
+/// S(p, o) = 1 − (p − o)² and price_t the market price when it was submitted; a miner's event score is
+/// Σ_j max(S_j, 0) over its submissions (per-submission truncation); the tempo score is the mean over settled events
+/// (events it did not submit to count 0) and the weights are the L1-normalised tempo scores. Both outcomes' truncated
+/// sums are kept while the event is open, so memory is two numbers per miner and open event, not one per submission.
+/// A submission with no price at its time is not scored and is counted in <see cref="Unscored"/>.
+/// </summary>
+internal sealed class MarketRelativeBook(int miners)
+{
+    private readonly Dictionary<long, double[]> _open = [];
+
+    public TempoAccumulator Tempo { get; } = new(Truncation.PerSubmission);
+
+    public long Unscored { get; private set; }
+
+    public void Add(long eventId, int miner, double p, double price)
+    {
+        if (double.IsNaN(price))
+        {
+            Unscored++;
+            return;
+        }
+
+        if (!_open.TryGetValue(eventId, out var book))
+        {
+            book = new double[4 * miners]; // [sum if o = 0, sum if o = 1, submissions, Σ p] per miner
+            _open[eventId] = book;
+        }
+
+        var b = 4 * miner;
+        book[b] += Math.Max(LegacyBrier.Quadratic(p, false) - LegacyBrier.Quadratic(price, false), 0);
+        book[b + 1] += Math.Max(LegacyBrier.Quadratic(p, true) - LegacyBrier.Quadratic(price, true), 0);
+        book[b + 2]++;
+        book[b + 3] += p;
+    }
+
+    public void Resolve(string validator, long eventId, byte outcome, int intervals, List<ScoreEvent> output)
+    {
+        _open.Remove(eventId, out var book);
+        var ids = new List<int>();
+        var scores = new List<double>();
+        var means = new List<double>();
+        for (var m = 0; book is not null && m < miners; m++)
+        {
+            var b = 4 * m;
+            if (book[b + 2] > 0)
+            {
+                ids.Add(m);
+                scores.Add(book[b + outcome]);
+                means.Add(book[b + 3] / book[b + 2]);
+            }
+        }
+
+        var subs = ids.Select(m => new SequencedSubmission(0, m, 0)).ToArray();
+        Tempo.AddEvent(subs, scores.ToArray());
+        output.Add(new EventScored(validator, eventId, outcome, ids.Count == 0 ? 0 : intervals, [.. ids], [.. scores], [.. means]));
+        var all = Enumerable.Range(0, miners).ToArray();
+        output.Add(new MovingAverageUpdated(validator, eventId, all, [.. all.Select(Tempo.Score)]));
     }
 }
