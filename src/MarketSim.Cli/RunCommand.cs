@@ -147,6 +147,11 @@ public static class RunCommand
         {
             case RunState.Complete:
                 WriteTable(stdout, outcome.Summary!);
+                if (prepared.Scenario.World.Kind == "polymarket")
+                {
+                    WriteMarketBaseline(stdout, outcome.Summary!);
+                }
+
                 stdout.WriteLine($"run folder: {outcome.Folder.Path}");
                 return request.Export is null ? CliApp.ExitOk : ExportAfterRun(outcome.Folder.Path, request.Export, quiet, stdout, stderr);
             case RunState.Interrupted:
@@ -178,6 +183,21 @@ public static class RunCommand
             CliApp.WriteError(stderr, $"the run is complete, but the export to {target} failed: {e.Message} (retry with: marketsim export {folder} --format {format} --out {target})");
             return CliApp.ExitFailure;
         }
+    }
+
+    /// <summary>
+    /// A replay's market baseline (the market-follower group without delay: the price itself) beside the public anchors of
+    /// shared/spec/polymarket.md §6.
+    /// </summary>
+    public static void WriteMarketBaseline(TextWriter stdout, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(stdout);
+        ArgumentNullException.ThrowIfNull(summary);
+        var market = summary.Forecasters.FirstOrDefault(f => f.Kind == "market-follower");
+        stdout.WriteLine(market is null
+            ? "market baseline: no market-follower miner in this scenario"
+            : string.Create(Inv, $"market baseline ({market.Name}): Brier {market.Brier:F4} over {market.Predictions} answers"));
+        stdout.WriteLine("anchors (shared/spec/polymarket.md §6): brier.fyi one month before close 0.09 (n = 76,941), median at market midpoint 0.0225 (n = 443,535); outcomes.csv YES price 0.082; safechoices 1-day favourite price 0.092");
     }
 
     /// <summary>The forecaster table as aligned plain text.</summary>
