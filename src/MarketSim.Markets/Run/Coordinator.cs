@@ -115,7 +115,7 @@ public sealed class CoordinatorActor : ReceiveActor
         _batches = new PredictionBatch?[_shards.Count];
         _acks = new ValidatorStepDone?[_validators.Count];
         var start = s.Timeline.Epoch + TimeSpan.FromTicks(_firstInterval * s.Timeline.IntervalLength.Ticks);
-        _ctx.Journal.Append(JournalIds.Run, new RunStarted(s.Name, s.Seed, s.MinerCount, s.Validators.Count, s.Timeline.Events, _ctx.ScenarioHocon), start);
+        _ctx.Journal.Append(JournalIds.Run, new RunStarted(s.Name, s.Seed, s.MinerCount, s.Validators.Count, _issuer.TotalEvents, _ctx.ScenarioHocon), start);
         Self.Tell(NextInterval.Instance, Self);
     }
 
