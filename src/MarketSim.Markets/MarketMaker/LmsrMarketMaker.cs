@@ -179,7 +179,7 @@ public sealed class LmsrMarketMaker
                     buyCost = Lmsr.TradeCost(q0, q1, m.B, buy, 0);
                 }
 
-                if (buyCost > limit)
+                if (buyCost > limit || buy <= 1e-12 * m.B) // dust: not worth a quote
                 {
                     buy = 0;
                     buyCost = 0;
