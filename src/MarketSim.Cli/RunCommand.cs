@@ -147,6 +147,11 @@ public static class RunCommand
         {
             case RunState.Complete:
                 WriteTable(stdout, outcome.Summary!);
+                if (outcome.Summary!.MarketMaker is { } mm)
+                {
+                    stdout.WriteLine(string.Create(Inv, $"LMSR market maker: {mm.Markets} markets, {mm.Trades} trades, P&L {mm.Pnl:F4}; traders' P&L: {string.Join(", ", mm.Forecasters.Select(f => string.Create(Inv, $"{f.Forecaster} {f.Pnl:F4}")))}"));
+                }
+
                 if (prepared.Scenario.World.Kind == "polymarket")
                 {
                     WriteMarketBaseline(stdout, outcome.Summary!);

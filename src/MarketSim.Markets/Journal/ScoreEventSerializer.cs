@@ -43,6 +43,7 @@ public static class ScoreEventSerializer
     public const string MovingAverageUpdatedManifest = "MovingAverageUpdated";
     public const string WeightsUpdatedManifest = "WeightsUpdated";
     public const string IntervalScoredManifest = "IntervalScored";
+    public const string MarketSettledManifest = "MarketSettled";
 
     public static string ManifestOf(ScoreEvent e) => e switch
     {
@@ -55,6 +56,7 @@ public static class ScoreEventSerializer
         MovingAverageUpdated => MovingAverageUpdatedManifest,
         WeightsUpdated => WeightsUpdatedManifest,
         IntervalScored => IntervalScoredManifest,
+        MarketSettled => MarketSettledManifest,
         null => throw new ArgumentNullException(nameof(e)),
         _ => throw new ArgumentException($"no manifest for {e.GetType().Name}", nameof(e)),
     };
@@ -145,6 +147,16 @@ public static class ScoreEventSerializer
                 w.Cells(r.Scores);
                 w.Cells(r.Predictions);
                 break;
+            case MarketSettled r:
+                SameLength(r.AgentIds.Length, r.AgentPnl.Length, r.AgentPnl.Length);
+                w.Long(r.EventId);
+                w.Byte(r.Outcome);
+                w.Double(r.FinalPrice);
+                w.Long(r.Trades);
+                w.Double(r.MarketMakerPnl);
+                w.Array<int>(r.AgentIds);
+                w.Doubles(r.AgentPnl);
+                break;
             default:
                 throw new ArgumentException($"cannot serialize {e.GetType().Name}", nameof(e));
         }
@@ -187,6 +199,7 @@ public static class ScoreEventSerializer
             MovingAverageUpdatedManifest => ReadMovingAverage(ref r, version),
             WeightsUpdatedManifest => ReadWeights(ref r, version),
             IntervalScoredManifest => ReadIntervalScored(ref r),
+            MarketSettledManifest => ReadMarketSettled(ref r, version),
             _ => throw new JournalFormatException($"unknown manifest '{manifest}'"),
         };
         if (!r.AtEnd)
@@ -254,6 +267,13 @@ public static class ScoreEventSerializer
         return e;
     }
 
+    private static MarketSettled ReadMarketSettled(ref Reader r, byte version)
+    {
+        var e = new MarketSettled(r.Long(), r.Byte(), r.Double(), r.Long(), r.Double(), r.Array<int>(), r.Doubles(version));
+        CheckColumns(e.AgentIds.Length, e.AgentPnl.Length, e.AgentPnl.Length);
+        return e;
+    }
+
     private static IntervalScored ReadIntervalScored(ref Reader r)
     {
         var e = new IntervalScored(r.String(), r.Long(), r.Long(), r.Array<double>(), r.Array<int>(), r.Cells(), r.Cells());
@@ -304,6 +324,7 @@ public static class ScoreEventSerializer
         MovingAverageUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Values.Length * 8),
         WeightsUpdated r => StringSize(r.Validator) + 8 + 8 + 1 + (r.MinerIds.Length * 4) + (r.Weights.Length * 8),
         IntervalScored r => StringSize(r.Validator) + 8 + 8 + 8 + (r.Weights.Length * 8) + (r.MinerIds.Length * 4) + MaxCellsSize(r.Scores) + MaxCellsSize(r.Predictions),
+        MarketSettled r => 8 + 1 + 8 + 8 + 8 + 4 + (r.AgentIds.Length * 4) + 5 + (r.AgentPnl.Length * 8),
         _ => 0,
     };
 

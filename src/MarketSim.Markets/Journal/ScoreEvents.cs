@@ -167,6 +167,13 @@ public sealed record MovingAverageUpdated(string Validator, long EventId, int[] 
 /// <param name="Weights">Per-miner weight; they sum to 1.</param>
 public sealed record WeightsUpdated(string Validator, long EventId, int[] MinerIds, double[] Weights) : ScoreEvent;
 
+/// <summary>
+/// The LMSR market maker settled an event's market (persistence id <c>marketmaker</c>, tag <c>market</c>):
+/// outcome, last quote, trades, the market maker's P&amp;L (revenue − payout) and each trading miner's P&amp;L in it
+/// (winning shares − net cash paid), miners ascending.
+/// </summary>
+public sealed record MarketSettled(long EventId, byte Outcome, double FinalPrice, long Trades, double MarketMakerPnl, int[] AgentIds, double[] AgentPnl) : ScoreEvent;
+
 /// <summary>Persistence ids and tags used by a run (docs/journal.md).</summary>
 public static class JournalIds
 {
@@ -175,6 +182,12 @@ public static class JournalIds
 
     /// <summary>EventIssued, EventResolved.</summary>
     public const string Issuer = "issuer";
+
+    /// <summary>MarketSettled.</summary>
+    public const string MarketMaker = "marketmaker";
+
+    /// <summary>Tag of MarketSettled.</summary>
+    public const string MarketTag = "market";
 
     /// <summary>Tag of every PredictionBatch.</summary>
     public const string PredictionsTag = "predictions";
@@ -200,6 +213,7 @@ public static class JournalIds
         PredictionBatch => PredictionsTag,
         EventIssued or EventResolved => EventsTag,
         IntervalScored or EventScored or MovingAverageUpdated or WeightsUpdated => ScoresTag,
+        MarketSettled => MarketTag,
         _ => LifecycleTag,
     };
 }

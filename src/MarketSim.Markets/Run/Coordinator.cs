@@ -56,6 +56,8 @@ public sealed class CoordinatorActor : ReceiveActor
     private readonly long _firstInterval;
     private readonly long _lastInterval;
     private PredictionBatch?[] _batches = [];
+    private List<PredictionBatch> _batchesNow = [];
+    private IActorRef? _marketMaker;
     private ValidatorStepDone?[] _acks = [];
     private int _pendingShards;
     private int _pendingValidators;
@@ -87,6 +89,8 @@ public sealed class CoordinatorActor : ReceiveActor
         Receive<NextInterval>(_ => Guard(OpenInterval));
         Receive<ShardAnswered>(m => Guard(() => OnShard(m)));
         Receive<ValidatorStepDone>(m => Guard(() => OnValidator(m)));
+        Receive<Quotes>(m => Guard(() => OnQuotes(m)));
+        Receive<Traded>(m => Guard(() => OnTraded(m)));
         Receive<IntervalDone>(m => Guard(() => OnIntervalDone(m)));
         Receive<StepFailed>(m => Finish(RunState.Failed, new InvalidOperationException($"{m.Who}: {m.Error.Message}", m.Error)));
     }
@@ -110,6 +114,11 @@ public sealed class CoordinatorActor : ReceiveActor
             var state = new ValidatorState(s.Validators[v], s.MinerCount, s.Timeline, s.Outputs.RecordIntervalScores);
             var index = v;
             _validators.Add(Context.ActorOf(Props.Create(() => new ValidatorActor(index, state)), "validator-" + v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        if (s.MarketMaker.IsLmsr)
+        {
+            _marketMaker = Context.ActorOf(Props.Create(() => new MarketMakerActor(s)), "marketmaker");
         }
 
         _batches = new PredictionBatch?[_shards.Count];
@@ -144,6 +153,25 @@ public sealed class CoordinatorActor : ReceiveActor
 
         _issuer.Answerable(_now, _openIds, _openChi, _openPrices);
         Array.Clear(_batches);
+        if (_marketMaker is not null)
+        {
+            // The LMSR's quotes replace the world's prices: ask, and go on in OnQuotes.
+            _marketMaker.Tell(new QuoteRequest(_now, [.. _issuedNow.Select(e => e.EventId)], [.. _openIds]), Self);
+            return;
+        }
+
+        DispatchToShards();
+    }
+
+    private void OnQuotes(Quotes q)
+    {
+        _openPrices.Clear();
+        _openPrices.AddRange(q.Prices);
+        DispatchToShards();
+    }
+
+    private void DispatchToShards()
+    {
         if (_openIds.Count == 0 || _shards.Count == 0)
         {
             _pendingShards = 0;
@@ -175,7 +203,7 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void AfterPredictions()
     {
-        var batches = new List<PredictionBatch>(_batches.Length);
+        var batches = _batchesNow = new List<PredictionBatch>(_batches.Length);
         foreach (var b in _batches)
         {
             if (b is not null)
@@ -196,6 +224,28 @@ public sealed class CoordinatorActor : ReceiveActor
             _resolvedNow.Add(new ResolvedEvent(e.Id, e.ResolvesAt, e.Outcome == 1));
         }
 
+        if (_marketMaker is not null)
+        {
+            _marketMaker.Tell(new TradeRequest(_now, batches, _resolvedNow), Self);
+            return;
+        }
+
+        StepValidators();
+    }
+
+    private void OnTraded(Traded t)
+    {
+        foreach (var settled in t.Settled)
+        {
+            _ctx.Journal.Append(JournalIds.MarketMaker, settled, _now);
+        }
+
+        StepValidators();
+    }
+
+    private void StepValidators()
+    {
+        var batches = _batchesNow;
         Array.Clear(_acks);
         _pendingValidators = _validators.Count;
         if (_pendingValidators == 0)

@@ -18,6 +18,8 @@ public sealed class MinerShard : IShardModel
     private readonly double[] _qPlus;
     private readonly double[] _qMinus;
     private readonly FaultySpec?[] _faulty;
+    private readonly bool[] _follower;
+    private readonly bool _anyFollower;
     private readonly ulong _seed;
     private readonly bool _anyFaulty;
 
@@ -28,6 +30,7 @@ public sealed class MinerShard : IShardModel
         _qPlus = new double[count];
         _qMinus = new double[count];
         _faulty = new FaultySpec?[count];
+        _follower = new bool[count];
         _seed = unchecked((ulong)world.Seed);
         var zPlus = new sbyte[world.D];
         Array.Fill(zPlus, (sbyte)1);
@@ -38,6 +41,14 @@ public sealed class MinerShard : IShardModel
             var id = firstMiner + m;
             MinerIds[m] = id;
             var group = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
+            if (group.Kind == "market-follower")
+            {
+                _follower[m] = true;
+                _anyFollower = true;
+                _qPlus[m] = _qMinus[m] = double.NaN;
+                continue;
+            }
+
             if (group.Kind == "faulty")
             {
                 _faulty[m] = new FaultySpec(group.Value, group.Rate ?? 1.0);
@@ -77,7 +88,46 @@ public sealed class MinerShard : IShardModel
     public PredictionBatch Answer(IntervalOpened opened)
     {
         ArgumentNullException.ThrowIfNull(opened);
-        return Answer(opened.Interval, opened.EventIds, opened.Chi);
+        var batch = Answer(opened.Interval, opened.EventIds, opened.Chi);
+        return _anyFollower ? FollowMarket(batch, opened.Prices) : batch;
+    }
+
+    /// <summary>Market followers (with <c>marketmaker.kind = lmsr</c>) answer the market maker's quote.</summary>
+    private PredictionBatch FollowMarket(PredictionBatch batch, double[] prices)
+    {
+        var e = batch.EventIds.Length;
+        var p = batch.Probabilities;
+        var answered = batch.Answered;
+        for (var m = 0; m < MinerIds.Length; m++)
+        {
+            if (!_follower[m])
+            {
+                continue;
+            }
+
+            for (var j = 0; j < e; j++)
+            {
+                var cell = (m * e) + j;
+                var q = prices.Length > j ? prices[j] : double.NaN;
+                p[cell] = q;
+                if (double.IsNaN(q))
+                {
+                    if (answered is null)
+                    {
+                        answered = new byte[PredictionBatch.BitmapLength(p.Length)];
+                        Array.Fill(answered, (byte)0xFF);
+                        if ((p.Length & 7) != 0)
+                        {
+                            answered[^1] = (byte)((1 << (p.Length & 7)) - 1);
+                        }
+                    }
+
+                    answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+                }
+            }
+        }
+
+        return batch with { Answered = answered };
     }
 
     /// <summary>The shard's answers for one interval: miner-major matrix over the open events.</summary>

@@ -281,6 +281,26 @@ internal sealed class ObjectReader
     }
 
     /// <summary>An optional list of integers (null when absent or null).</summary>
+    public IReadOnlyList<string>? StringList(string key)
+    {
+        var v = Raw(key);
+        if (v is null)
+        {
+            Error(key, "missing required key; expected a list of strings");
+            return null;
+        }
+
+        try
+        {
+            return Config.GetStringList(HoconPath.Render([key]));
+        }
+        catch (ConfigException)
+        {
+            Error(key, $"expected a list of strings but found {Describe(v)}");
+            return null;
+        }
+    }
+
     public IReadOnlyList<int>? IntList(string key)
     {
         var v = Raw(key);

@@ -254,15 +254,20 @@ public static partial class ScenarioLoader
         var shardSize = sc.Int("shard-size", null, 1, 1_000_000);
         var outputs = ReadOutputs(sc.Child("outputs"));
         var metrics = ReadMetrics(sc.Child("metrics"));
+        var marketMaker = ReadMarketMaker(sc.Child("marketmaker"), miners);
+        if (world?.Kind == "parity" && marketMaker is { IsLmsr: false } && miners is not null && miners.Any(g => g.Kind == "market-follower"))
+        {
+            sc.Error("miners", "a market-follower miner in the parity world needs a market: set marketmaker.kind = lmsr");
+        }
         sc.Finish();
 
         if (name is null || description is null || seed is null || world is null || timeline is null || miners is null
-            || validators is null || shardSize is null || outputs is null || parallelism is null || metrics is null || persistence is null)
+            || validators is null || shardSize is null || outputs is null || parallelism is null || metrics is null || persistence is null || marketMaker is null)
         {
             return null;
         }
 
-        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics, persistence);
+        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics, persistence) { MarketMaker = marketMaker };
     }
 
     private static MetricsSettings? ReadMetrics(ObjectReader? m)
@@ -277,6 +282,38 @@ public static partial class ScenarioLoader
         var bins = m.Int("ece-bins", null, 1, 100_000);
         m.Finish();
         return budget is null || cost is null || bins is null ? null : new MetricsSettings(budget.Value, cost.Value, bins.Value);
+    }
+
+    private static MarketMakerSettings? ReadMarketMaker(ObjectReader? m, EquatableList<MinerGroup>? miners)
+    {
+        if (m is null)
+        {
+            return null;
+        }
+
+        var kind = m.String("kind", null, ["none", "lmsr"]);
+        var liquidity = m.Double("liquidity", null, x => x > 0 && x <= 1e12, "a number in (0, 1e12]");
+        var initial = m.Double("initial-price", null, x => x > 0 && x < 1, "a number in (0, 1)");
+        var budget = m.Double("budget", null, x => x >= 0 && x <= 1e15, "a number in [0, 1e15]");
+        var maxSpend = m.Double("max-spend", null, x => x > 0 && x <= 1e15, "a number in (0, 1e15]");
+        var traders = m.StringList("traders");
+        if (traders is not null && miners is not null)
+        {
+            foreach (var t in traders)
+            {
+                if (!miners.Any(g => g.Name == t))
+                {
+                    m.Error("traders", $"no miner group named {HoconText.Quote(t)}; expected names of this scenario's miner groups ({string.Join(", ", miners.Select(g => g.Name))})");
+                    traders = null;
+                    break;
+                }
+            }
+        }
+
+        m.Finish();
+        return kind is null || liquidity is null || initial is null || budget is null || maxSpend is null || traders is null
+            ? null
+            : new MarketMakerSettings(kind, liquidity.Value, initial.Value, budget.Value, maxSpend.Value, new EquatableList<string>(traders));
     }
 
     private static PersistenceSettings? ReadPersistence(ObjectReader? p)

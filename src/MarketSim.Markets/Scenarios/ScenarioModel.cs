@@ -27,6 +27,9 @@ public sealed record Scenario(
     MetricsSettings Metrics,
     PersistenceSettings Persistence)
 {
+    /// <summary>The market maker (<c>marketmaker</c>): none (a replay's own prices) or an LMSR that trading miners trade against.</summary>
+    public MarketMakerSettings MarketMaker { get; init; } = MarketMakerSettings.Default;
+
     /// <summary>Total number of miners over all groups.</summary>
     public int MinerCount => Miners.Count == 0 ? 0 : Miners[^1].FirstMinerId + Miners[^1].Count;
 
@@ -189,4 +192,18 @@ public sealed record PersistenceSettings(string Journal, string PostgresConnecti
 
     /// <summary>True for the PostgreSQL backend.</summary>
     public bool IsPostgres => Journal == "postgres";
+}
+
+/// <summary>
+/// The market maker of a run (docs/marketmaker.md). <c>none</c>: no market maker (a replay quotes the real price path);
+/// <c>lmsr</c>: a logarithmic market scoring rule per event with liquidity <paramref name="Liquidity"/>, opened at
+/// <paramref name="InitialPrice"/>; every miner of the <paramref name="Traders"/> groups (empty = every group that is
+/// not a market follower) trades toward its answer each interval, spending at most <paramref name="MaxSpend"/> per
+/// trade from a budget of <paramref name="Budget"/>. Its quotes feed market-follower miners and the market-relative rule.
+/// </summary>
+public sealed record MarketMakerSettings(string Kind, double Liquidity, double InitialPrice, double Budget, double MaxSpend, EquatableList<string> Traders)
+{
+    public static MarketMakerSettings Default { get; } = new("none", 100, 0.5, 1000, 10, new EquatableList<string>([]));
+
+    public bool IsLmsr => Kind == "lmsr";
 }

@@ -151,6 +151,16 @@ public static class ScenarioRenderer
         Close(sb, 3);
         Close(sb, 2);
 
+        var mm = scenario.MarketMaker;
+        Open(sb, 2, "marketmaker");
+        Line(sb, 3, "kind", HoconText.Quote(mm.Kind));
+        Line(sb, 3, "liquidity", Num(mm.Liquidity));
+        Line(sb, 3, "initial-price", Num(mm.InitialPrice));
+        Line(sb, 3, "budget", Num(mm.Budget));
+        Line(sb, 3, "max-spend", Num(mm.MaxSpend));
+        Line(sb, 3, "traders", "[" + string.Join(", ", mm.Traders.Select(HoconText.Quote)) + "]");
+        Close(sb, 2);
+
         var metrics = scenario.Metrics;
         Open(sb, 2, "metrics");
         Line(sb, 3, "arbitrage-budget", Num(metrics.ArbitrageBudget));

@@ -16,7 +16,7 @@ public static class ScenarioVocabulary
     public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower", "base-rate", "text-baseline"];
 
     /// <summary>Miner kinds of the parity world.</summary>
-    public static IReadOnlyList<string> ParityMinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty"];
+    public static IReadOnlyList<string> ParityMinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower"];
 
     /// <summary>Miner kinds of the Polymarket replay.</summary>
     public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline"];

@@ -35,7 +35,14 @@ public sealed record RunSummary(
     long GroupSubsetsEvaluated,
     bool GroupExhaustive,
     IReadOnlyList<ForecasterSummary> Forecasters,
-    IReadOnlyList<ValidatorSummary> Validators);
+    IReadOnlyList<ValidatorSummary> Validators)
+{
+    /// <summary>The LMSR market maker's figures (null without one).</summary>
+    public MarketMakerSummary? MarketMaker { get; init; }
+}
+
+/// <summary>What the LMSR market maker did: markets settled, trades, its P&amp;L, and the trading P&amp;L of each forecaster (sum over its miners).</summary>
+public sealed record MarketMakerSummary(long Markets, long Trades, double Pnl, IReadOnlyList<(string Forecaster, double Pnl)> Forecasters);
 
 /// <summary>One forecaster (miner group).</summary>
 /// <param name="Name">Group name (parity.md §3 output name by default).</param>

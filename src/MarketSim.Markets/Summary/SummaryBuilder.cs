@@ -225,6 +225,29 @@ public static class SummaryBuilder
         }
 
         var vs = validators.Select((x, i) => new ValidatorSummary(x.Name, x.Rule, scored[i], discarded[i], weightUpdates[i])).ToList();
+        MarketMakerSummary? marketMaker = null;
+        if (scenario.MarketMaker.IsLmsr)
+        {
+            var groupPnl = new double[g];
+            double mmPnl = 0;
+            long markets = 0, trades = 0;
+            foreach (var env in reader.EventsByTag(JournalIds.MarketTag))
+            {
+                if (env.Event is MarketSettled ms)
+                {
+                    markets++;
+                    trades += ms.Trades;
+                    mmPnl += ms.MarketMakerPnl;
+                    for (var i = 0; i < ms.AgentIds.Length; i++)
+                    {
+                        groupPnl[minerGroup[ms.AgentIds[i]]] += ms.AgentPnl[i];
+                    }
+                }
+            }
+
+            marketMaker = new MarketMakerSummary(markets, trades, mmPnl, [.. groups.Select((x, i) => (x.Name, groupPnl[i]))]);
+        }
+
         return new RunSummary(
             scenario.Name,
             scenario.Description,
@@ -240,7 +263,8 @@ public static class SummaryBuilder
             group.Evaluated,
             group.Exhaustive,
             rows,
-            vs);
+            vs)
+        { MarketMaker = marketMaker };
     }
 
     /// <summary>

@@ -36,6 +36,22 @@ public static class SummaryWriter
             w.WriteNumber("cost", s.Cost);
             w.WriteNumber("gcal_subsets_evaluated", s.GroupSubsetsEvaluated);
             w.WriteBoolean("gcal_exhaustive", s.GroupExhaustive);
+            if (s.MarketMaker is { } mm)
+            {
+                w.WriteStartObject("marketMaker");
+                w.WriteNumber("markets", mm.Markets);
+                w.WriteNumber("trades", mm.Trades);
+                w.WriteNumber("pnl", mm.Pnl);
+                w.WriteStartObject("forecasterPnl");
+                foreach (var (name, pnl) in mm.Forecasters)
+                {
+                    w.WriteNumber(name, pnl);
+                }
+
+                w.WriteEndObject();
+                w.WriteEndObject();
+            }
+
             w.WriteStartArray("validators");
             foreach (var v in s.Validators)
             {
@@ -136,6 +152,11 @@ public static class SummaryWriter
         foreach (var v in s.Validators)
         {
             sb.Append(Inv, $"- validator `{v.Name}` ({v.Rule}): {v.EventsScored} events scored, {v.EventsDiscarded} discarded, {v.WeightUpdates} weight updates\n");
+        }
+
+        if (s.MarketMaker is { } mm)
+        {
+            sb.Append(Inv, $"- LMSR market maker: {mm.Markets} markets settled, {mm.Trades} trades, P&L {mm.Pnl:F4}; trading P&L by forecaster: {string.Join(", ", mm.Forecasters.Select(f => string.Create(Inv, $"{f.Forecaster} {f.Pnl:F4}")))}\n");
         }
 
         sb.Append('\n');

@@ -274,7 +274,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
     [Fact]
     public void Polymarket_miner_kinds_do_not_play_the_parity_world()
     {
-        var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario.miners = [{ kind = market-follower }]"));
+        var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario.miners = [{ kind = base-rate }]"));
         Assert.Contains("does not play the parity world", Assert.Single(e.Errors).Message, StringComparison.Ordinal);
     }
 
