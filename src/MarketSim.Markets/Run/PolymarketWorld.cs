@@ -150,11 +150,21 @@ public sealed class PolymarketWorld : IRunWorld
         }
 
         Array.Sort(events, (a, b) => a.IssuedAt != b.IssuedAt ? a.IssuedAt.CompareTo(b.IssuedAt) : a.Id.CompareTo(b.Id));
-        return new PolymarketWorld(scenario, events, origin, baseRate, train, skipped) { LastResolution = last };
-    }
+        var world = new PolymarketWorld(scenario, events, origin, baseRate, train, skipped) { LastResolution = last };
+        if (scenario.Miners.Any(g => g.Kind == "text-baseline"))
+        {
+            if (trainRows.Count == 0)
+            {
+                throw new InvalidDataException($"polymarket dataset {pm.Dataset}: the text-baseline miner needs training markets, but train-fraction {pm.TrainFraction} leaves none");
+            }
 
-    /// <summary>Trains the text baseline on the training markets and predicts every replayed market once.</summary>
-    public void UseTextPredictions(Func<IReadOnlyList<double>> predict) => TextPredictions = predict();
+            // Trained once on the training split (question + resolution rules), fixed seed: the same dataset gives the same model.
+            var model = MarketSim.Polymarket.Baselines.TextBaseline.Train(trainRows.Select(r => (MarketSim.Polymarket.Baselines.TextBaseline.Compose(r.Question, r.Description), r.Y)));
+            world.TextPredictions = [.. events.OrderBy(e => e.Id).Select(e => model.Predict(e.Row.Question, e.Row.Description))];
+        }
+
+        return world;
+    }
 
     /// <summary>The replayed markets in event-id order (for the text baseline and reports).</summary>
     public IReadOnlyList<MarketRow> ReplayedRows => [.. _events.OrderBy(e => e.Id).Select(e => e.Row)];

@@ -46,6 +46,7 @@ public sealed class PolymarketRunSpec : IDisposable
                 { kind = market-follower, name = market-late, delay = 3d }
                 { kind = base-rate }
                 { kind = constant, value = 0.5 }
+                { kind = text-baseline }
               ]
               validators = {{validators}}
             }
@@ -94,7 +95,10 @@ public sealed class PolymarketRunSpec : IDisposable
 
         Assert.Contains(batches.Where(b => b.MinerIds.Contains(0)), b => Enumerable.Range(0, b.EventIds.Length).Any(e => !b.IsAnswered(0, e)));
         var summary = outcome.Summary!;
-        Assert.Equal(["market", "market-late", "base-rate", "const_0.5"], summary.Forecasters.Select(f => f.Name));
+        Assert.Equal(["market", "market-late", "base-rate", "const_0.5", "text-baseline"], summary.Forecasters.Select(f => f.Name));
+        var text = batches.Where(b => b.MinerIds.Contains(5)).SelectMany(b => Enumerable.Range(0, b.EventIds.Length).Select(e => b[Array.IndexOf(b.MinerIds, 5), e])).ToList();
+        Assert.All(text, q => Assert.InRange(q, 0.0, 1.0));
+        Assert.True(summary.Forecasters[4].Predictions > 0);
         var market = summary.Forecasters[0];
         Assert.True(market.Brier < summary.Forecasters[3].Brier, "the market beats a coin");
         Assert.Equal(3, summary.Validators.Count);
