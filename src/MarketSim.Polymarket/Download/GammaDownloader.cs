@@ -104,7 +104,7 @@ public static class GammaDownloader
         using var http = new PolymarketHttp(options.Http ?? new HttpPolicy());
         http.OnRetry = options.OnRetry;
         var limit = options.Keyset ? Math.Min(options.Limit, 100) : options.Limit;
-        int pages = 0, written = 0, duplicates = 0, withoutId = 0;
+        int pages = 0, written = 0, duplicates = 0, withoutId = 0, largestPage = 0;
         await using var stream = new FileStream(marketsPath, FileMode.Append, FileAccess.Write, FileShare.Read);
         var buffer = new MemoryStream();
         while (state.Window < windows.Count)
@@ -145,6 +145,7 @@ public static class GammaDownloader
 
                     market.WriteTo(writer);
                     writer.Flush();
+                    writer.Reset();
                     buffer.WriteByte((byte)'\n');
                     written++;
                 }
@@ -154,7 +155,12 @@ public static class GammaDownloader
             await stream.FlushAsync(CancellationToken.None).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
             pages++;
-            var lastPage = options.Keyset ? string.IsNullOrEmpty(nextCursor) || markets.Count == 0 : markets.Count < limit;
+            // A server may cap the page below the limit asked for: a short page ends the window only when it is
+            // shorter than the longest page seen; otherwise an empty page ends it (one request more at most).
+            largestPage = Math.Max(largestPage, markets.Count);
+            var lastPage = options.Keyset
+                ? string.IsNullOrEmpty(nextCursor) || markets.Count == 0
+                : markets.Count == 0 || markets.Count < Math.Min(limit, largestPage);
             var progress = new GammaProgress(state.Window, windows.Count, pages, state.Offset + markets.Count, written, duplicates, ids.Count);
             options.BeforeStateWrite?.Invoke(progress);
             if (lastPage)
