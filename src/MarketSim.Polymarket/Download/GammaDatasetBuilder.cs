@@ -186,7 +186,7 @@ public static class GammaDatasetBuilder
             return (null, $"prices not extreme: outcomePrices {priceList} (unresolved, or a 50-50 / [0, 0] settlement)");
         }
 
-        if (Math.Abs(prices[0] + prices[1] - 1) > 0.02)
+        if (Math.Abs(prices[0] + prices[1] - 1) > 0.01 + 1e-9)
         {
             return (null, $"prices do not sum to 1: outcomePrices {priceList}");
         }
