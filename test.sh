@@ -22,6 +22,11 @@ source "$services_dir/env"
 # A plain assignment, so that a failed install stops the script (set -e).
 duckdb_modules=$(scripts/duckdb-setup.sh)
 export MARKETSIM_DUCKDB_NODE_MODULES=$duckdb_modules
+# node-llama-cpp (npm, prebuilt llama.cpp for linux-x64, CPU) is the real language-model runtime
+# the LLM miner specs talk to (tests/MarketSim.Llm.Tests): ~6 s and 85 MB on the first install,
+# under 1 s after that. A plain assignment, so that a failed install stops the script (set -e).
+llm_modules=$(scripts/llm-setup.sh)
+export MARKETSIM_LLM_NODE_MODULES=$llm_modules
 
 echo "== restore + build (Release, warnings are errors)"
 dotnet build MarketSim.sln -c Release -nologo -v q
