@@ -104,3 +104,58 @@ public class PromptAndSettingsSpec
         Assert.NotEqual(k, Key(baseSettings, Question(text: "Will it rain?")));
     }
 }
+
+public class LlmSettingsConfigSpec
+{
+    [Fact]
+    public void The_reference_conf_states_the_same_defaults_as_the_settings_record() =>
+        Assert.Equal(new LlmSettings(), LlmSettingsConfig.Reference());
+
+    [Fact]
+    public void A_hocon_block_sets_every_key()
+    {
+        var block = MarketSim.Hocon.ConfigFactory.ParseString("""
+            base-url = "http://gpu-box:8000/v1"
+            model = "Qwen/Qwen2.5-7B-Instruct"
+            api-key-env = VLLM_KEY
+            temperature = 0.6
+            top-p = 0.95
+            max-tokens = 2048
+            max-tokens-field = max_completion_tokens
+            seed = null
+            concurrency = 32
+            timeout = 90s
+            retries = 5
+            backoff-base = 250ms
+            backoff-max = 1m
+            cache = read
+            cache-dir = "runs/llm-cache"
+            include-market-price = false
+            """);
+        var s = LlmSettingsConfig.FromConfig(block);
+        Assert.Equal(new LlmSettings
+        {
+            BaseUrl = "http://gpu-box:8000/v1",
+            Model = "Qwen/Qwen2.5-7B-Instruct",
+            ApiKeyEnv = "VLLM_KEY",
+            Temperature = 0.6,
+            TopP = 0.95,
+            MaxTokens = 2048,
+            MaxTokensField = "max_completion_tokens",
+            Seed = null,
+            Concurrency = 32,
+            Timeout = TimeSpan.FromSeconds(90),
+            Retries = 5,
+            BackoffBase = TimeSpan.FromMilliseconds(250),
+            BackoffMax = TimeSpan.FromMinutes(1),
+            CacheMode = LlmCacheMode.Read,
+            CacheDir = "runs/llm-cache",
+            IncludeMarketPrice = false,
+        }, s);
+    }
+
+    [Fact]
+    public void A_bad_value_in_hocon_names_the_key() =>
+        Assert.Contains("llm.concurrency", Assert.Throws<ArgumentException>(() =>
+            LlmSettingsConfig.FromConfig(MarketSim.Hocon.ConfigFactory.ParseString("concurrency = 0"))).Message);
+}
