@@ -241,8 +241,7 @@ public sealed class PolymarketWorld : IRunWorld
         {
             if (!cache.TryGetValue(token, out var points))
             {
-                var file = Path.Combine(pricesDir, token + ".csv");
-                points = File.Exists(file) ? ReadHistory(file) : [];
+                points = [.. MarketSim.Polymarket.Criteria.PriceHistoryFiles.TryRead(pricesDir, token) ?? []];
                 cache[token] = points;
             }
 
@@ -253,34 +252,6 @@ public sealed class PolymarketWorld : IRunWorld
         }
 
         return row.Price is { } p ? [new PricePoint(p.ProbTs, p.Prob)] : [];
-    }
-
-    private static PricePoint[] ReadHistory(string file)
-    {
-        var list = new List<PricePoint>();
-        var lineNo = 0;
-        foreach (var line in File.ReadLines(file))
-        {
-            lineNo++;
-            if (lineNo == 1 && line.StartsWith('t'))
-            {
-                continue;
-            }
-
-            var parts = line.Split(',');
-            if (parts.Length != 2
-                || !long.TryParse(parts[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var t)
-                || !double.TryParse(parts[1], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var p)
-                || p is < 0 or > 1 or double.NaN)
-            {
-                throw new InvalidDataException($"{file}:{lineNo}: expected 't,p' (unix seconds, price in [0, 1]), got '{line}'");
-            }
-
-            list.Add(new PricePoint(t, p));
-        }
-
-        list.Sort((a, b) => a.T.CompareTo(b.T));
-        return [.. list];
     }
 
     /// <summary>Piecewise-constant lookup: the price of the last point at or before <paramref name="t"/>, held after the last point; NaN before the first.</summary>

@@ -114,4 +114,46 @@ public sealed class PolymarketRunSpec : IDisposable
         Assert.Equal(File.ReadAllBytes(one.Folder.JournalFile), File.ReadAllBytes(two.Folder.JournalFile));
         Assert.Equal(File.ReadAllBytes(one.Folder.SummaryJsonFile), File.ReadAllBytes(two.Folder.SummaryJsonFile));
     }
+
+    [Fact]
+    public void With_a_prices_folder_the_market_follower_answers_the_real_history_without_look_ahead()
+    {
+        var dataset = Dataset();
+        var prices = Path.Combine(_runs.Directory, "prices");
+        foreach (var i in Enumerable.Range(0, 10))
+        {
+            // Token 1000+i: 0.2 from creation, 0.6 from day 2, 0.9 from day 4 (real time).
+            var open = T0.AddDays(i);
+            MarketSim.Polymarket.Criteria.PriceHistoryFiles.Write(prices, $"{1000 + i}", [
+                new PricePoint(open.ToUnixTimeSeconds(), 0.2),
+                new PricePoint(open.AddDays(2).ToUnixTimeSeconds(), 0.6),
+                new PricePoint(open.AddDays(4).ToUnixTimeSeconds(), 0.9),
+            ]);
+        }
+
+        var file = Scenario(dataset);
+        File.WriteAllText(file, File.ReadAllText(file).Replace("compression = 6,", $"compression = 6, prices = \"{prices}\",", StringComparison.Ordinal));
+        var outcome = Run(file, "prices");
+
+        Assert.True(outcome.State == RunState.Complete, outcome.Error?.ToString());
+        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToDictionary(e => e.EventId);
+        foreach (var env in reader.EventsByTag(JournalIds.PredictionsTag))
+        {
+            var b = (PredictionBatch)env.Event;
+            var m = Array.IndexOf(b.MinerIds, 0);
+            if (m < 0)
+            {
+                continue;
+            }
+
+            for (var e = 0; e < b.EventIds.Length; e++)
+            {
+                // Virtual age of the market in intervals = real days since creation (compression 6, 4 h intervals).
+                var age = (env.Timestamp - issued[b.EventIds[e]].IssuedAt) / TimeSpan.FromHours(4).Ticks;
+                var expected = age >= 4 ? 0.9 : age >= 2 ? 0.6 : 0.2;
+                Assert.Equal(expected, b[m, e]);
+            }
+        }
+    }
 }
