@@ -1,0 +1,296 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MarketSim.Polymarket.Dataset;
+
+namespace MarketSim.Cli.Tests;
+
+public sealed class PmDownloadCommandsSpec : IDisposable
+{
+    private const string Fast = "--rps 0 --backoff-ms 1 --max-backoff-s 0.02 --quiet";
+
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "marketsim-cli-pm-download", Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    private static JsonArray RealMarkets() =>
+        JsonNode.Parse(File.ReadAllText(Path.Combine(CliRunner.RepoRoot, "..", "shared", "data", "polymarket", "dhruv575-safechoices", "exampleGammaQueryResponse.json")))!.AsArray();
+
+    private static CliResult Run(string line) => CliRunner.Run(line.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    /// <summary>Gamma over the 11 real markets (pages of at most 4, a 429 on the second request) and CLOB hourly series (one token empty).</summary>
+    private static Func<string, IReadOnlyDictionary<string, string>, (int, string, string?)> Polymarket(string? emptyToken)
+    {
+        var markets = RealMarkets();
+        var gammaRequests = 0;
+        return (path, q) =>
+        {
+            if (path == "/markets")
+            {
+                if (Interlocked.Increment(ref gammaRequests) == 2)
+                {
+                    return (429, "{\"error\":\"rate limited\"}", "0");
+                }
+
+                var offset = int.Parse(q["offset"], CultureInfo.InvariantCulture);
+                var limit = Math.Min(4, int.Parse(q["limit"], CultureInfo.InvariantCulture));
+                return (200, new JsonArray(markets.Skip(offset).Take(limit).Select(m => m!.DeepClone()).ToArray()).ToJsonString(), null);
+            }
+
+            if (path == "/prices-history")
+            {
+                if (q["market"] == emptyToken)
+                {
+                    return (200, "{\"history\":[]}", null);
+                }
+
+                var start = long.Parse(q["startTs"], CultureInfo.InvariantCulture);
+                var end = long.Parse(q["endTs"], CultureInfo.InvariantCulture);
+                var step = 3600 * long.Parse(q["fidelity"], CultureInfo.InvariantCulture) / 60;
+                var points = new List<string>();
+                for (var t = (start + step - 1) / step * step; t <= end; t += step)
+                {
+                    points.Add(string.Create(CultureInfo.InvariantCulture, $"{{\"t\":{t},\"p\":0.{t % 97:00}}}"));
+                }
+
+                return (200, "{\"history\":[" + string.Join(',', points) + "]}", null);
+            }
+
+            return (404, "{}", null);
+        };
+    }
+
+    [Fact]
+    public void Download_build_and_history_run_end_to_end_against_a_loopback_Polymarket()
+    {
+        var rows = RealMarkets().Select(m => m!.AsObject()).ToList();
+        var speaker = rows.Single(m => m["id"]!.GetValue<string>() == "508204");
+        var emptyToken = JsonSerializer.Deserialize<string[]>(speaker["clobTokenIds"]!.GetValue<string>())![0];
+        using var server = new MiniServer(Polymarket(emptyToken));
+        var gammaDir = Path.Combine(_dir, "gamma");
+        var dataset = Path.Combine(_dir, "gamma.parquet");
+        var history = Path.Combine(_dir, "history");
+
+        var download = Run($"pm download-gamma --out-dir {gammaDir} --gamma-url {server.BaseUrl} --limit 4 {Fast}");
+        var again = Run($"pm download-gamma --out-dir {gammaDir} --gamma-url {server.BaseUrl} --limit 4 {Fast}");
+        var build = Run($"pm build-gamma {gammaDir} --out {dataset}");
+        var clob = Run($"pm download-clob-history {dataset} --out-dir {history} --clob-url {server.BaseUrl} --fidelity 60 --window 3d {Fast}");
+        var clobAgain = Run($"pm download-clob-history {dataset} --out-dir {history} --clob-url {server.BaseUrl} {Fast}");
+
+        Assert.Equal(0, download.ExitCode);
+        Assert.Contains("11 new markets", download.Out, StringComparison.Ordinal);
+        Assert.Equal(11, File.ReadAllLines(Path.Combine(gammaDir, "markets.jsonl")).Length);
+        Assert.Contains("already complete: 11 markets", again.Out, StringComparison.Ordinal);
+
+        Assert.Equal(0, build.ExitCode);
+        Assert.Contains("7 markets kept (2 resolved YES), 4 dropped, of 11", build.Out, StringComparison.Ordinal);
+        Assert.Contains("not yes/no", build.Out, StringComparison.Ordinal);
+        Assert.Equal(5, File.ReadAllLines(dataset + ".dropped.tsv").Length);
+        var built = MarketDataset.Read(dataset);
+        Assert.Equal(7, built.Count);
+
+        Assert.Equal(0, clob.ExitCode);
+        Assert.Contains("7 tokens: 6 downloaded", clob.Out, StringComparison.Ordinal);
+        Assert.Contains("1 empty", clob.Out, StringComparison.Ordinal);
+        Assert.Equal(6, Directory.GetFiles(history, "*.csv").Length);
+        Assert.Equal(emptyToken, File.ReadAllText(Path.Combine(history, "empty-histories.txt")).Trim());
+        var file = File.ReadAllLines(Path.Combine(history, built.First(r => r.YesTokenId != emptyToken).YesTokenId + ".csv"));
+        Assert.Equal("t,p", file[0]);
+        Assert.Contains("6 already downloaded, 1 known empty, 0 failed; 0 requests", clobAgain.Out, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_deep_offset_422_fails_with_a_message_telling_to_narrow_the_window()
+    {
+        using var server = new MiniServer((_, q) => q["offset"] == "0"
+            ? (200, new JsonArray(RealMarkets().Take(2).Select(m => m!.DeepClone()).ToArray()).ToJsonString(), null)
+            : (422, "{\"error\":\"offset too large\"}", null));
+
+        var result = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --limit 2 {Fast}");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("HTTP 422", result.Err, StringComparison.Ordinal);
+        Assert.Contains("--end-date-min/--end-date-max", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Retries_that_run_out_fail_with_the_URL_and_the_status()
+    {
+        using var server = new MiniServer((_, _) => (503, "{\"error\":\"down\"}", null));
+
+        var result = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --retries 2 {Fast}");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"GET {server.BaseUrl}/markets?closed=true&limit=500&offset=0 failed after 3 attempts: HTTP 503", result.Err, StringComparison.Ordinal);
+        Assert.Contains("rerun the same command to resume", result.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_interrupted_download_exits_130_and_the_rerun_completes_without_duplicates()
+    {
+        using var cts = new CancellationTokenSource();
+        var requests = 0;
+        var markets = RealMarkets();
+        using var server = new MiniServer((_, q) =>
+        {
+            if (Interlocked.Increment(ref requests) == 2)
+            {
+                cts.Cancel();
+            }
+
+            var offset = int.Parse(q["offset"], CultureInfo.InvariantCulture);
+            return (200, new JsonArray(markets.Skip(offset).Take(3).Select(m => m!.DeepClone()).ToArray()).ToJsonString(), null);
+        });
+        PmDownloadCommands.TestCancellation = cts.Token;
+        CliResult first;
+        try
+        {
+            first = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --limit 3 {Fast}");
+        }
+        finally
+        {
+            PmDownloadCommands.TestCancellation = CancellationToken.None;
+        }
+
+        var second = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --limit 3 {Fast}");
+
+        Assert.Equal(PmDownloadCommands.ExitInterrupted, first.ExitCode);
+        Assert.Contains("interrupted; rerun the same command to resume", first.Err, StringComparison.Ordinal);
+        Assert.Equal(0, second.ExitCode);
+        Assert.Contains("resumed", second.Out, StringComparison.Ordinal);
+        var ids = File.ReadAllLines(Path.Combine(_dir, "markets.jsonl")).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
+        Assert.Equal(markets.Select(m => m!["id"]!.GetValue<string>()), ids);
+    }
+
+    [Theory]
+    [InlineData("pm download-gamma --out-dir X --gamma-url ftp://x")]
+    [InlineData("pm download-gamma --out-dir X --window-days 3")]
+    [InlineData("pm download-gamma --out-dir X --end-date-min yesterday")]
+    [InlineData("pm download-gamma")]
+    [InlineData("pm build-gamma /nonexistent/dir --out x.parquet")]
+    [InlineData("pm download-clob-history /nonexistent.parquet --out-dir X")]
+    public void Bad_arguments_are_usage_errors(string line)
+    {
+        var result = Run(line);
+
+        Assert.Equal(CliApp.ExitUsage, result.ExitCode);
+        Assert.StartsWith("marketsim: ", result.Err, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("7d", 7 * 86400)]
+    [InlineData("12h", 12 * 3600)]
+    [InlineData("30m", 1800)]
+    [InlineData("2", 2 * 86400)]
+    public void Windows_are_read_as_durations(string text, double seconds) =>
+        Assert.Equal(TimeSpan.FromSeconds(seconds), PmDownloadCommands.ParseDuration(text, "--window"));
+
+    /// <summary>A loopback HTTP/1.1 server (raw TcpListener, Connection: close): handler gets path and query, returns status, body and Retry-After.</summary>
+    private sealed class MiniServer : IDisposable
+    {
+        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
+        private readonly Func<string, IReadOnlyDictionary<string, string>, (int Status, string Body, string? RetryAfter)> _handler;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _loop;
+
+        public MiniServer(Func<string, IReadOnlyDictionary<string, string>, (int, string, string?)> handler)
+        {
+            _handler = handler;
+            _listener.Start();
+            BaseUrl = "http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
+            _loop = Task.Run(Accept);
+        }
+
+        public string BaseUrl { get; }
+
+        public ConcurrentQueue<string> Targets { get; } = new();
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            _listener.Stop();
+            try
+            {
+                _loop.Wait(TimeSpan.FromSeconds(5));
+            }
+            catch (AggregateException)
+            {
+            }
+
+            _stop.Dispose();
+        }
+
+        private async Task Accept()
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                TcpClient client;
+                try
+                {
+                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
+                }
+                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                    return;
+                }
+
+                _ = Task.Run(() => Serve(client));
+            }
+        }
+
+        private async Task Serve(TcpClient client)
+        {
+            using (client)
+            {
+                try
+                {
+                    var stream = client.GetStream();
+                    var head = new StringBuilder();
+                    var buffer = new byte[4096];
+                    while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
+                    {
+                        var n = await stream.ReadAsync(buffer, _stop.Token);
+                        if (n == 0)
+                        {
+                            return;
+                        }
+
+                        head.Append(Encoding.ASCII.GetString(buffer, 0, n));
+                    }
+
+                    var target = head.ToString().Split("\r\n")[0].Split(' ')[1];
+                    Targets.Enqueue(target);
+                    var q = target.IndexOf('?', StringComparison.Ordinal);
+                    var query = new Dictionary<string, string>(StringComparer.Ordinal);
+                    foreach (var pair in q < 0 ? [] : target[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
+                    {
+                        var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                        query[Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq])] = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..]);
+                    }
+
+                    var (status, body, retryAfter) = _handler(q < 0 ? target : target[..q], query);
+                    var bytes = Encoding.UTF8.GetBytes(body);
+                    var header = string.Create(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n{(retryAfter is null ? string.Empty : "Retry-After: " + retryAfter + "\r\n")}Connection: close\r\n\r\n");
+                    await stream.WriteAsync(Encoding.ASCII.GetBytes(header), _stop.Token);
+                    await stream.WriteAsync(bytes, _stop.Token);
+                }
+                catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
+                {
+                }
+            }
+        }
+    }
+}
