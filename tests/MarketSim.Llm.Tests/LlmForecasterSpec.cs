@@ -268,6 +268,32 @@ public sealed class LlmForecasterSpec(LlmServerFixture server, ITestOutputHelper
 
         output.WriteLine($"server startup {server.StartupTime.TotalMilliseconds:F0} ms, model {server.ModelBytes} bytes");
     }
+
+    [Fact]
+    public async Task Against_a_slow_endpoint_throughput_grows_with_the_requests_in_flight()
+    {
+        // a remote GPU server is latency-bound: 250 ms per answer, whatever the load (here: a delay
+        // before the real generation); 16 questions then take about 16 / concurrency * 250 ms
+        var rates = new Dictionary<int, double>();
+        foreach (var concurrency in new[] { 1, 4, 16 })
+        {
+            await server.ResetAsync();
+            await server.FaultsAsync(new { delayMs = 250 });
+            using var f = new LlmForecaster(server.Settings() with { Concurrency = concurrency, MaxTokens = 8 });
+            var questions = Enumerable.Range(200, 16).Select(i => Q(i)).ToList();
+            var sw = Stopwatch.StartNew();
+            var answers = await f.ForecastManyAsync(questions);
+            sw.Stop();
+            var stats = await server.StatsAsync();
+            Assert.Equal(16, stats.Completions);
+            Assert.Equal(concurrency, stats.MaxInFlight);
+            rates[concurrency] = 16 / sw.Elapsed.TotalSeconds;
+            output.WriteLine($"250 ms endpoint, concurrency {concurrency}: 16 requests in {sw.ElapsedMilliseconds} ms = {rates[concurrency]:F1} req/s, max in flight {stats.MaxInFlight}");
+        }
+
+        Assert.True(rates[4] > 1.8 * rates[1], $"4 in flight: {rates[4]:F1} vs {rates[1]:F1} req/s");
+        Assert.True(rates[16] > rates[4], $"16 in flight: {rates[16]:F1} vs {rates[4]:F1} req/s");
+    }
 }
 
 public sealed class LlmForecasterOfflineSpec
