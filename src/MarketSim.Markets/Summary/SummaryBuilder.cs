@@ -221,7 +221,8 @@ public static class SummaryBuilder
             }
 
             var a = acc[i];
-            rows.Add(new ForecasterSummary(groups[i].Name, groups[i].Kind, groups[i].Count, a.N, a.Rejected, a.Brier, a.LogLoss, a.Sce, a.Ece, budget * a.Arb, gcalS[i], gcalWorst[i], cols));
+            var known = w.Kind == "parity"; // real markets: no truth f, so no SCE or arbitrage profit
+            rows.Add(new ForecasterSummary(groups[i].Name, groups[i].Kind, groups[i].Count, a.N, a.Rejected, a.Brier, a.LogLoss, known ? a.Sce : double.NaN, a.Ece, known ? budget * a.Arb : double.NaN, gcalS[i], gcalWorst[i], cols));
         }
 
         var vs = validators.Select((x, i) => new ValidatorSummary(x.Name, x.Rule, scored[i], discarded[i], weightUpdates[i])).ToList();
