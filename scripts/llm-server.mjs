@@ -3,7 +3,8 @@
 // endpoint on loopback. Its answers are gibberish: that is the point (timeouts, retries,
 // concurrency, caching and the unparseable-answer path are exercised against a real runtime).
 //
-//   node scripts/llm-server.mjs [--port 0] [--model FILE] [--contexts 4] [--api-key KEY]
+//   node scripts/llm-server.mjs [--port 0] [--model FILE] [--contexts 4] [--context-size 4096]
+//                               [--api-key KEY] [--exit-with-stdin]
 //
 // --model: a GGUF file; when it does not exist, a tiny random model is generated there
 //          (scripts/llm-gguf.mjs). Default: a generated model in the OS temp folder.
@@ -26,7 +27,7 @@ import { writeGguf } from './llm-gguf.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
-  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
+  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1] === undefined || all[i + 1].startsWith('--') ? true : all[i + 1]]);
   return acc;
 }, []));
 const port = Number(args.port ?? 0);
@@ -188,6 +189,9 @@ server.listen(port, '127.0.0.1', () => {
 const stop = async () => { server.close(); await model.dispose(); process.exit(0); };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);
-// the parent (a test fixture) closes our stdin when it goes away: do not outlive it
-process.stdin.on('end', stop);
-process.stdin.resume();
+// --exit-with-stdin: the parent (a test fixture) holds our stdin open and it closes when the
+// parent goes away, even if it crashes: do not outlive it
+if (args['exit-with-stdin']) {
+  process.stdin.on('end', stop);
+  process.stdin.resume();
+}

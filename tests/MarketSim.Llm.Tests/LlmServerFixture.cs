@@ -43,7 +43,7 @@ public sealed class LlmServerFixture : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { Path.Combine(RepoRoot, "scripts", "llm-server.mjs"), "--port", "0", "--model", ModelPath, "--contexts", "4", "--api-key", ApiKey })
+        foreach (var a in new[] { Path.Combine(RepoRoot, "scripts", "llm-server.mjs"), "--port", "0", "--model", ModelPath, "--contexts", "4", "--api-key", ApiKey, "--exit-with-stdin" })
         {
             psi.ArgumentList.Add(a);
         }
