@@ -160,6 +160,7 @@ public static class PmDownloadCommands
                         OnRetry = retry,
                         Progress = g =>
                         {
+                            task.IsIndeterminate = g.Windows == 1;
                             task.MaxValue = g.Windows;
                             task.Value = g.Window;
                             task.Description = string.Create(Inv, $"gamma: window {g.Window + 1}/{g.Windows}, offset {g.Offset}, {g.Total} markets");

@@ -412,7 +412,7 @@ public static class GammaDownloader
         File.Move(tmp, path, overwrite: true);
     }
 
-    private static readonly JsonSerializerOptions StateJson = new() { WriteIndented = true };
+    private static readonly JsonSerializerOptions StateJson = new() { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 }
 
 /// <summary>DIR/state.json of a Gamma download.</summary>
