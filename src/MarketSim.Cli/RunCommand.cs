@@ -23,6 +23,7 @@ public static class RunCommand
         var file = new Argument<string?>("FILE") { Description = "Scenario file (HOCON), e.g. scenarios/parity-cliff-fog.conf (omit with --resume)", Arity = ArgumentArity.ZeroOrOne };
         var resume = new Option<string?>("--resume") { Description = "Continue the run in this run folder (killed, interrupted or failed); ends identical to an uninterrupted run" };
         var journal = new Option<string?>("--journal") { Description = "Journal backend: sqlite (journal.db in the run folder, default) or postgres (needs marketsim.persistence.postgres.connection-string or MARKETSIM_POSTGRES)" };
+        var llmCache = new Option<string?>("--llm-cache") { Description = "LLM miners' response cache: off, read (cached answers only, no requests) or readwrite (default: each miner's llm.cache)" };
         var export = new Option<string?>("--export") { Description = "After a complete run, export its tables (parquet or csv) into RUN_DIR/export" };
         var seed = new Option<long?>("--seed") { Description = "Root seed (replaces marketsim.scenario.seed)" };
         var set = new Option<string[]>("--set")
@@ -37,7 +38,7 @@ public static class RunCommand
             "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
             "         marketsim run --resume runs/20260101T000000Z_parity-cliff-fog")
         {
-            file, seed, set, outDir, quiet, resume, journal, export,
+            file, seed, set, outDir, quiet, resume, journal, export, llmCache,
         };
         command.SetAction(parse =>
         {
@@ -59,6 +60,19 @@ public static class RunCommand
                 overrides.Insert(0, "marketsim.persistence.journal=" + backend);
             }
 
+            MarketSim.Llm.LlmCacheMode? cacheMode = null;
+            if (parse.GetValue(llmCache) is { } cacheText)
+            {
+                try
+                {
+                    cacheMode = MarketSim.Llm.LlmCacheModes.Parse(cacheText);
+                }
+                catch (FormatException e)
+                {
+                    throw new UsageException(e.Message);
+                }
+            }
+
             var resumeDir = parse.GetValue(resume);
             var scenarioFile = parse.GetValue(file);
             if (resumeDir is not null)
@@ -68,7 +82,7 @@ public static class RunCommand
                     throw new UsageException("--resume continues a run folder with its own scenario, seed, folder and journal; give no FILE, --seed, --out or --journal");
                 }
 
-                return Execute(new RunRequest(null, resumeDir, null, overrides, null, parse.GetValue(quiet), exportFormat), stdout, stderr);
+                return Execute(new RunRequest(null, resumeDir, null, overrides, null, parse.GetValue(quiet), exportFormat) { LlmCache = cacheMode }, stdout, stderr);
             }
 
             if (scenarioFile is null)
@@ -76,7 +90,7 @@ public static class RunCommand
                 throw new UsageException("run needs a scenario FILE (or --resume RUN_DIR)");
             }
 
-            return Execute(new RunRequest(scenarioFile, null, parse.GetValue(seed), overrides, parse.GetValue(outDir), parse.GetValue(quiet), exportFormat), stdout, stderr);
+            return Execute(new RunRequest(scenarioFile, null, parse.GetValue(seed), overrides, parse.GetValue(outDir), parse.GetValue(quiet), exportFormat) { LlmCache = cacheMode }, stdout, stderr);
         });
         return command;
     }
@@ -104,6 +118,7 @@ public static class RunCommand
             CliApp.WriteError(stderr, "cannot resume: " + e.Message);
             return ResumeException.ExitCode;
         }
+
         catch (ScenarioException e)
         {
             stderr.WriteLine($"marketsim: invalid scenario {e.Source}: {e.Errors.Count} error{(e.Errors.Count == 1 ? string.Empty : "s")}");
@@ -113,6 +128,12 @@ public static class RunCommand
             }
 
             return ScenarioException.ExitCode;
+        }
+
+        if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g.Llm is not null))
+        {
+            prepared = prepared with { Scenario = ScenarioRunner.WithLlmCache(prepared.Scenario, mode) };
+            prepared.Folder.WriteScenario(prepared.Scenario);
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -286,4 +307,8 @@ public static class RunCommand
 /// <param name="OutDir">--out.</param>
 /// <param name="Quiet">--quiet.</param>
 /// <param name="Export">--export format (parquet or csv), or null.</param>
-public sealed record RunRequest(string? File, string? ResumeDir, long? Seed, IReadOnlyList<string> Overrides, string? OutDir, bool Quiet, string? Export);
+public sealed record RunRequest(string? File, string? ResumeDir, long? Seed, IReadOnlyList<string> Overrides, string? OutDir, bool Quiet, string? Export)
+{
+    /// <summary>--llm-cache: every LLM miner's cache mode, or null to keep the scenario's.</summary>
+    public MarketSim.Llm.LlmCacheMode? LlmCache { get; init; }
+}

@@ -205,8 +205,11 @@ internal sealed record FaultySpec(double? Value, double Rate);
 /// </summary>
 public sealed class MinerShardActor : ReceiveActor
 {
+    private readonly IShardModel _model;
+
     public MinerShardActor(IShardModel shard, SemaphoreSlim gate)
     {
+        _model = shard;
         Receive<IntervalOpened>(m =>
         {
             gate.Wait();
@@ -224,4 +227,6 @@ public sealed class MinerShardActor : ReceiveActor
             }
         });
     }
+
+    protected override void PostStop() => (_model as IDisposable)?.Dispose();
 }

@@ -169,6 +169,12 @@ public sealed class PolymarketWorld : IRunWorld
     /// <summary>The replayed markets in event-id order (for the text baseline and reports).</summary>
     public IReadOnlyList<MarketRow> ReplayedRows => [.. _events.OrderBy(e => e.Id).Select(e => e.Row)];
 
+    /// <summary>The dataset row of event <paramref name="id"/>.</summary>
+    public MarketRow RowOf(long id) => _byId[id].Row;
+
+    /// <summary>The real instant a virtual instant stands for.</summary>
+    public DateTimeOffset RealTime(DateTimeOffset now) => _realOrigin + TimeSpan.FromTicks((long)Math.Round((now - _scenario.Timeline.Epoch).Ticks * _compression));
+
     /// <summary>The price of event <paramref name="id"/> at virtual time <paramref name="now"/> minus a real-time <paramref name="delay"/>; NaN when none is defined.</summary>
     public double PriceAt(long id, DateTimeOffset now, TimeSpan delay)
     {
@@ -285,12 +291,15 @@ public sealed class PolymarketWorld : IRunWorld
 /// <summary>
 /// A shard of Polymarket miners: <c>market-follower</c> (the market price, optionally as of a real-time delay; no answer
 /// while none is defined), <c>base-rate</c> (the training markets' YES rate), <c>text-baseline</c> (a model of the
-/// question text trained on the training markets), <c>constant</c>.
+/// question text trained on the training markets), <c>constant</c>, and <c>llm</c> (a language model behind an
+/// OpenAI-compatible endpoint, docs/llm.md: each interval, one question per open market as of the interval's real date,
+/// with the market price when defined; an unparseable or failed answer is no answer for that interval).
 /// </summary>
-public sealed class PolymarketMinerShard : IShardModel
+public sealed class PolymarketMinerShard : IShardModel, IDisposable
 {
     private readonly PolymarketWorld _world;
     private readonly MinerGroup[] _groupOf;
+    private readonly MarketSim.Llm.LlmForecaster?[] _llm;
 
     public PolymarketMinerShard(int shard, int firstMiner, int count, IReadOnlyList<MinerGroup> groups, PolymarketWorld world)
     {
@@ -298,11 +307,27 @@ public sealed class PolymarketMinerShard : IShardModel
         _world = world;
         MinerIds = new int[count];
         _groupOf = new MinerGroup[count];
+        _llm = new MarketSim.Llm.LlmForecaster?[count];
         for (var m = 0; m < count; m++)
         {
             var id = firstMiner + m;
             MinerIds[m] = id;
             _groupOf[m] = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
+            if (_groupOf[m].Llm is { } settings)
+            {
+                _llm[m] = new MarketSim.Llm.LlmForecaster(settings);
+            }
+        }
+    }
+
+    /// <summary>LLM answers that came back unparseable or failed (missing), for the run report.</summary>
+    public long LlmMissing { get; private set; }
+
+    public void Dispose()
+    {
+        foreach (var f in _llm)
+        {
+            f?.Dispose();
         }
     }
 
@@ -318,6 +343,7 @@ public sealed class PolymarketMinerShard : IShardModel
         var e = ids.Length;
         var p = new double[MinerIds.Length * e];
         byte[]? answered = null;
+        var llm = AskLanguageModels(opened);
         for (var m = 0; m < MinerIds.Length; m++)
         {
             var g = _groupOf[m];
@@ -330,6 +356,7 @@ public sealed class PolymarketMinerShard : IShardModel
                     "base-rate" => _world.BaseRate,
                     "text-baseline" => _world.TextPredictions[(int)ids[j]],
                     "constant" => g.Value ?? 0.5,
+                    "llm" => llm![m]![j],
                     _ => throw new NotSupportedException($"miner kind '{g.Kind}' does not play the polymarket world"),
                 };
                 if (double.IsNaN(q))
@@ -353,6 +380,39 @@ public sealed class PolymarketMinerShard : IShardModel
         }
 
         return new PredictionBatch(opened.Interval, Shard, ids, MinerIds, p, answered);
+    }
+
+    /// <summary>Every LLM miner's answers for the interval (NaN = missing), asked concurrently up to each miner's limit.</summary>
+    private double[]?[]? AskLanguageModels(IntervalOpened opened)
+    {
+        if (_llm.All(f => f is null) || opened.EventIds.Length == 0)
+        {
+            return null;
+        }
+
+        var asOf = _world.RealTime(opened.Time);
+        var questions = opened.EventIds.Select((id, j) =>
+        {
+            var row = _world.RowOf(id);
+            var price = opened.Prices.Length > j && !double.IsNaN(opened.Prices[j]) ? opened.Prices[j] : (double?)null;
+            return new MarketSim.Llm.ForecastQuestion(row.ConditionId.Length > 0 ? row.ConditionId : row.Id, row.Question, row.Description ?? string.Empty,
+                row.CreatedAt ?? asOf, row.EndDate ?? row.ClosedTime ?? asOf, asOf, price, null);
+        }).ToList();
+        var tasks = _llm.Select(f => f?.ForecastManyAsync(questions, CancellationToken.None)).ToArray();
+        var result = new double[]?[_llm.Length];
+        for (var m = 0; m < _llm.Length; m++)
+        {
+            if (tasks[m] is not { } task)
+            {
+                continue;
+            }
+
+            var answers = task.GetAwaiter().GetResult();
+            result[m] = [.. answers.Select(a => a.Probability ?? double.NaN)];
+            LlmMissing += answers.Count(a => a.IsMissing);
+        }
+
+        return result;
     }
 }
 

@@ -78,7 +78,7 @@ public static class ScenarioRunner
         try
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
-            var hocon = ScenarioRenderer.ToHocon(scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default });
+            var hocon = ScenarioRenderer.ToHocon(DeploymentNeutral(scenario));
             var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
             try
             {
@@ -169,6 +169,26 @@ public static class ScenarioRunner
 
         folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
         return new RunOutcome(RunState.Complete, folder, summary, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
+    }
+
+    /// <summary>
+    /// The scenario as the journal records it: without the choices that never change results — workers, journal
+    /// backend, and where LLM answers are cached and whether the cache is read or written.
+    /// </summary>
+    public static Scenario DeploymentNeutral(Scenario scenario)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var neutral = new MarketSim.Llm.LlmSettings();
+        var miners = scenario.Miners.Select(g => g.Llm is { } l ? g with { Llm = l with { CacheMode = neutral.CacheMode, CacheDir = neutral.CacheDir } } : g).ToList();
+        return scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default, Miners = new EquatableList<MinerGroup>(miners) };
+    }
+
+    /// <summary>Every LLM miner's cache mode set to <paramref name="mode"/> (<c>marketsim run --llm-cache</c>).</summary>
+    public static Scenario WithLlmCache(Scenario scenario, MarketSim.Llm.LlmCacheMode mode)
+    {
+        ArgumentNullException.ThrowIfNull(scenario);
+        var miners = scenario.Miners.Select(g => g.Llm is { } l ? g with { Llm = l with { CacheMode = mode } } : g).ToList();
+        return scenario with { Miners = new EquatableList<MinerGroup>(miners) };
     }
 
     private static string Resumable(string folder, string message) =>

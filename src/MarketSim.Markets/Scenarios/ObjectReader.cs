@@ -76,6 +76,13 @@ internal sealed class ObjectReader
 
     private Config Config => _config ??= ConfigFactory.FromValue(Object);
 
+    /// <summary>The raw configuration of an object-valued key (for blocks another module validates), or null when absent; marks the key known.</summary>
+    public Config? RawConfig(string key)
+    {
+        _known.Add(key);
+        return Raw(key) is HoconObject ? Config.GetConfig(HoconPath.Render([key])) : null;
+    }
+
     public string KeyPath(string key) => Path.Length == 0 ? HoconPath.Render([key]) : Path + "." + HoconPath.Render([key]);
 
     public bool Has(string key)

@@ -525,6 +525,7 @@ public static partial class ScenarioLoader
         ["market-follower"] = ["delay"],
         ["base-rate"] = [],
         ["text-baseline"] = [],
+        ["llm"] = ["llm"],
     };
 
     private static EquatableList<MinerGroup>? ReadMiners(ObjectReader sc, WorldSettings? world)
@@ -549,6 +550,8 @@ public static partial class ScenarioLoader
         {
             var kind = m.String("kind", null, ScenarioVocabulary.MinerKinds);
             TimeSpan? delay = null;
+            MarketSim.Llm.LlmSettings? llm = null;
+            var llmOk = true;
             if (kind is not null && world is not null)
             {
                 var allowed = world.Kind == "polymarket" ? ScenarioVocabulary.PolymarketMinerKinds : ScenarioVocabulary.ParityMinerKinds;
@@ -581,6 +584,18 @@ public static partial class ScenarioLoader
                 case "market-follower":
                     delay = m.Duration("delay", TimeSpan.Zero, x => x >= TimeSpan.Zero, "a duration >= 0");
                     break;
+                case "llm":
+                    try
+                    {
+                        llm = MarketSim.Llm.LlmSettingsConfig.FromConfig(m.RawConfig("llm") ?? ConfigFactory.Empty);
+                    }
+                    catch (Exception e) when (e is ArgumentException or ConfigException or FormatException)
+                    {
+                        m.Error("llm", e.Message);
+                        llmOk = false;
+                    }
+
+                    break;
                 case "faulty":
                     var text = m.String("value", null);
                     if (text is null)
@@ -606,7 +621,8 @@ public static partial class ScenarioLoader
                 && (kind is not ("ar-depth" or "random-chains") || depth is not null)
                 && (kind != "random-chains" || chains is not null)
                 && (kind != "diffusion" || rho is not null)
-                && (kind != "faulty" || (faultyValueOk && rate is not null));
+                && (kind != "faulty" || (faultyValueOk && rate is not null))
+                && (kind != "llm" || llmOk);
             var name = m.String("name", ok ? DefaultMinerName(kind!, value, depth, chains, rho, rate) : string.Empty);
             if (ok && name is not null)
             {
@@ -622,7 +638,7 @@ public static partial class ScenarioLoader
                 else
                 {
                     names[name] = m;
-                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate) { Delay = delay });
+                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate) { Delay = delay, Llm = llm });
                     next += count.Value;
                 }
             }
@@ -649,6 +665,7 @@ public static partial class ScenarioLoader
         "random-chains" => chains <= 1 ? $"L_query_oracle(L={depth})" : $"L_query_chains(L={depth},K={chains})",
         "diffusion" => "diff_analytic_rho=" + FormatParameter(rho ?? 0),
         "market-follower" => "market",
+        "llm" => "llm",
         _ => kind,
     };
 

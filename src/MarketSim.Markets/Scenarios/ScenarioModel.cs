@@ -123,6 +123,9 @@ public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMi
 {
     /// <summary>market-follower: how stale the price it follows is (real time).</summary>
     public TimeSpan? Delay { get; init; }
+
+    /// <summary>llm: the endpoint, sampling and cache settings (docs/llm.md).</summary>
+    public MarketSim.Llm.LlmSettings? Llm { get; init; }
 }
 
 /// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>

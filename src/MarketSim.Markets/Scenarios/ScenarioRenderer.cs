@@ -96,6 +96,11 @@ public static class ScenarioRenderer
                 parts.Add("delay = " + FormatDuration(delay));
             }
 
+            if (m.Llm is { } llm)
+            {
+                parts.Add("llm { " + string.Join(", ", LlmKeys(llm)) + " }");
+            }
+
             sb.Append("      { ").Append(string.Join(", ", parts)).Append(" }  # miners ")
                 .Append(Int(m.FirstMinerId)).Append('-').Append(Int(m.FirstMinerId + m.Count - 1)).Append('\n');
         }
@@ -212,6 +217,27 @@ public static class ScenarioRenderer
         sb.Append(' ', level * 2).Append(key).Append(" {\n");
 
     private static void Close(StringBuilder sb, int level) => sb.Append(' ', level * 2).Append("}\n");
+
+    /// <summary>Every key of an llm miner's settings (docs/llm.md), so that scenario.conf and the journal say exactly what was asked.</summary>
+    private static IEnumerable<string> LlmKeys(MarketSim.Llm.LlmSettings l)
+    {
+        yield return "base-url = " + HoconText.Quote(l.BaseUrl);
+        yield return "model = " + HoconText.Quote(l.Model);
+        yield return "api-key-env = " + HoconText.Quote(l.ApiKeyEnv);
+        yield return "temperature = " + Num(l.Temperature);
+        yield return "top-p = " + (l.TopP is { } p ? Num(p) : "null");
+        yield return "max-tokens = " + Int(l.MaxTokens);
+        yield return "max-tokens-field = " + HoconText.Quote(l.MaxTokensField);
+        yield return "seed = " + (l.Seed is { } s ? s.ToString(CultureInfo.InvariantCulture) : "null");
+        yield return "concurrency = " + Int(l.Concurrency);
+        yield return "timeout = " + FormatDuration(l.Timeout);
+        yield return "retries = " + Int(l.Retries);
+        yield return "backoff-base = " + FormatDuration(l.BackoffBase);
+        yield return "backoff-max = " + FormatDuration(l.BackoffMax);
+        yield return "cache = " + HoconText.Quote(MarketSim.Llm.LlmCacheModes.Format(l.CacheMode));
+        yield return "cache-dir = " + HoconText.Quote(l.CacheDir);
+        yield return "include-market-price = " + (l.IncludeMarketPrice ? "true" : "false");
+    }
 
     /// <summary>The connection string without its password (scenario.conf and logs never hold one).</summary>
     public static string WithoutPassword(string connectionString)

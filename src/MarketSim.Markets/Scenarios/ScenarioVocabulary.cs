@@ -13,13 +13,13 @@ public static class ScenarioVocabulary
     public static IReadOnlyList<string> ReservedWorldKinds { get; } = [];
 
     /// <summary>Miner kinds (shared/spec/parity.md §3), plus <c>faulty</c>: a test miner that sends invalid answers (docs/scenarios.md).</summary>
-    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower", "base-rate", "text-baseline"];
+    public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower", "base-rate", "text-baseline", "llm"];
 
     /// <summary>Miner kinds of the parity world.</summary>
     public static IReadOnlyList<string> ParityMinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower"];
 
     /// <summary>Miner kinds of the Polymarket replay.</summary>
-    public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline"];
+    public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline", "llm"];
 
     /// <summary>Validator rule presets (shared/spec/scoring.md §3).</summary>
     public static IReadOnlyList<string> RulePresets { get; } =
