@@ -343,10 +343,15 @@ public static class PmDownloadCommands
             }
 
             stdout.WriteLine(string.Create(Inv,
-                $"{result.Tokens} tokens: {result.Downloaded} downloaded ({result.Points} points), {result.Empty} empty (now in {ClobHistoryDownloader.EmptyIndexFile}), {result.Existing} already downloaded, {result.KnownEmpty} known empty, {result.Failed.Count} failed; {result.Requests} requests"));
+                $"{result.Tokens} tokens: {result.Downloaded} downloaded ({result.Points} points), {result.Empty} empty (now in {ClobHistoryDownloader.EmptyIndexFile}), {result.Existing} already downloaded, {result.KnownEmpty} known empty, {result.Failed.Count} failed{(result.Skipped.Count > 0 ? $", {result.Skipped.Count} skipped (no time range)" : string.Empty)}; {result.Requests} requests"));
             if (result.RowsWithoutToken > 0)
             {
                 stdout.WriteLine(string.Create(Inv, $"{result.RowsWithoutToken} markets have no yes_token_id and were not asked for"));
+            }
+
+            foreach (var f in result.Skipped)
+            {
+                stderr.WriteLine($"marketsim: token {f.TokenId} (market {f.MarketId}) not asked for: {f.Reason}");
             }
 
             foreach (var f in result.Failed)

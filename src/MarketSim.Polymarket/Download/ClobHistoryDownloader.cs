@@ -50,7 +50,8 @@ public sealed record FailedToken(string TokenId, string MarketId, string Reason)
 /// <param name="Requests">HTTP requests, retries included.</param>
 /// <param name="Failed">Tokens that failed (not written, not indexed).</param>
 /// <param name="RowsWithoutToken">Dataset rows without a yes_token_id.</param>
-public sealed record ClobDownloadResult(int Tokens, int Downloaded, long Points, int Existing, int KnownEmpty, int Empty, int Requests, IReadOnlyList<FailedToken> Failed, int RowsWithoutToken);
+/// <param name="Skipped">Tokens not asked for because their market has no usable time range (no end time, end before start).</param>
+public sealed record ClobDownloadResult(int Tokens, int Downloaded, long Points, int Existing, int KnownEmpty, int Empty, int Requests, IReadOnlyList<FailedToken> Failed, int RowsWithoutToken, IReadOnlyList<FailedToken> Skipped);
 
 /// <summary>
 /// <c>pm download-clob-history</c>: for each token of a dataset, GETs <c>/prices-history</c> in windows from the
@@ -100,6 +101,7 @@ public static class ClobHistoryDownloader
         int downloaded = 0, existing = 0, knownEmpty = 0, newEmpty = 0, done = 0;
         long points = 0;
         var failed = new List<FailedToken>();
+        var skipped = new List<FailedToken>();
         foreach (var (token, outcome, row) in tokens)
         {
             cancellation.ThrowIfCancellationRequested();
@@ -114,6 +116,10 @@ public static class ClobHistoryDownloader
             else if (empty.Contains(token))
             {
                 knownEmpty++;
+            }
+            else if (RangeOf(row, options).Reason is { } noRange)
+            {
+                skipped.Add(new FailedToken(token, row.Id, noRange));
             }
             else
             {
@@ -140,7 +146,7 @@ public static class ClobHistoryDownloader
             options.Progress?.Invoke(new ClobProgress(done, tokens.Count, token, outcome));
         }
 
-        return new ClobDownloadResult(tokens.Count, downloaded, points, existing, knownEmpty, newEmpty, http.Requests, failed, withoutToken);
+        return new ClobDownloadResult(tokens.Count, downloaded, points, existing, knownEmpty, newEmpty, http.Requests, failed, withoutToken, skipped);
     }
 
     /// <summary>The [start, end] range (unix s) asked for a market, or null and why.</summary>

@@ -56,8 +56,16 @@ public sealed class PolymarketHttp : IDisposable
         _policy = policy ?? throw new ArgumentNullException(nameof(policy));
         _ownsClient = client is null;
         _client = client ?? new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        if (_ownsClient)
+        {
+            _client.DefaultRequestHeaders.UserAgent.ParseAdd(UserAgent);
+            _client.DefaultRequestHeaders.Accept.ParseAdd("application/json");
+        }
         _rng = new Random(policy.Seed);
     }
+
+    /// <summary>The User-Agent sent (some front ends refuse requests without one).</summary>
+    public const string UserAgent = "MarketSim/0.1";
 
     /// <summary>Requests sent, retries included.</summary>
     public int Requests { get; private set; }

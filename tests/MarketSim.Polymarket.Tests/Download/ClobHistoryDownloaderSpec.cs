@@ -140,6 +140,22 @@ public sealed class ClobHistoryDownloaderSpec : IDisposable
     }
 
     [Fact]
+    public async Task A_market_without_an_end_time_is_skipped_with_its_reason_and_not_asked_for()
+    {
+        var clob = new FakeClob();
+        using var server = new LoopbackServer(clob.Handle);
+        var row = Row(4) with { ClosedTime = null, EndDate = null };
+
+        var result = await ClobHistoryDownloader.RunAsync([row], _dir, Options(server));
+
+        var skipped = Assert.Single(result.Skipped);
+        Assert.Equal(row.YesTokenId, skipped.TokenId);
+        Assert.Contains("no closedTime or endDate", skipped.Reason, StringComparison.Ordinal);
+        Assert.Empty(result.Failed);
+        Assert.Empty(server.Requests);
+    }
+
+    [Fact]
     public void History_points_accept_numeric_strings_and_reject_a_missing_history()
     {
         var (points, _) = ClobHistoryDownloader.ParseHistory("{\"history\":[{\"t\":10,\"p\":\"0.25\"},{\"t\":\"20\",\"p\":1}]}");
