@@ -60,6 +60,10 @@ public sealed class LlmResponseCache(string directory, LlmCacheMode mode, ILogge
         {
             return null;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Unusable(path, $"cannot be read ({e.Message})");
+        }
 
         var problem = Validate(text, key, out var entry);
         if (problem is null)
@@ -67,6 +71,11 @@ public sealed class LlmResponseCache(string directory, LlmCacheMode mode, ILogge
             return entry;
         }
 
+        return Unusable(path, problem);
+    }
+
+    private LlmCacheEntry? Unusable(string path, string problem)
+    {
         if (Mode == LlmCacheMode.Read)
         {
             throw new LlmCacheCorruptException(path, problem);
@@ -76,14 +85,32 @@ public sealed class LlmResponseCache(string directory, LlmCacheMode mode, ILogge
         return null;
     }
 
-    /// <summary>Stores an answer (readwrite mode only; otherwise does nothing).</summary>
-    public void Write(string key, string canonicalJson, LlmCacheEntry entry)
+    /// <summary>
+    /// Stores an answer (readwrite mode only; otherwise does nothing). Returns false, with a logged
+    /// warning, when the file cannot be written (full disk, permissions): the answer still counts,
+    /// only the next run will ask again.
+    /// </summary>
+    public bool Write(string key, string canonicalJson, LlmCacheEntry entry)
     {
         if (Mode != LlmCacheMode.ReadWrite)
         {
-            return;
+            return false;
         }
 
+        try
+        {
+            WriteEntry(key, canonicalJson, entry);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            logger?.LogWarning("Cannot write LLM cache entry {Path}: {Problem}", PathOf(key), e.Message);
+            return false;
+        }
+    }
+
+    private void WriteEntry(string key, string canonicalJson, LlmCacheEntry entry)
+    {
         var path = PathOf(key);
         System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         using var buffer = new MemoryStream();
@@ -112,8 +139,15 @@ public sealed class LlmResponseCache(string directory, LlmCacheMode mode, ILogge
         }
 
         var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        File.WriteAllBytes(tmp, buffer.ToArray());
-        File.Move(tmp, path, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(tmp, buffer.ToArray());
+            File.Move(tmp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(tmp); // nothing left behind when the rename did not happen
+        }
     }
 
     private static string? Validate(string text, string key, out LlmCacheEntry? entry)

@@ -159,3 +159,49 @@ public class LlmSettingsConfigSpec
         Assert.Contains("llm.concurrency", Assert.Throws<ArgumentException>(() =>
             LlmSettingsConfig.FromConfig(MarketSim.Hocon.ConfigFactory.ParseString("concurrency = 0"))).Message);
 }
+
+public class LlmResponseCacheSpec
+{
+    // as the forecaster writes it: System.Text.Json's default (escaping) encoder
+    private static string Canonical(string text) =>
+        System.Text.Json.JsonSerializer.Serialize(new { model = "m", messages = new[] { new { role = "user", content = text } } });
+
+    [Fact]
+    public void An_entry_written_is_read_back_and_lives_under_its_hash()
+    {
+        var dir = Directory.CreateTempSubdirectory("marketsim-llm-cache-spec-").FullName;
+        var cache = new LlmResponseCache(dir, LlmCacheMode.ReadWrite);
+        var json = Canonical("héllo \u2581 \"quoted\"");
+        var key = LlmResponseCache.KeyOf(json);
+        Assert.Null(cache.TryRead(key));
+        Assert.True(cache.Write(key, json, new LlmCacheEntry(key, "Probability: 0.3\u0000\ufffd", "stop")));
+        Assert.Equal(new LlmCacheEntry(key, "Probability: 0.3\u0000\ufffd", "stop"), cache.TryRead(key));
+        Assert.Equal(Path.Combine(dir, key[..2], key + ".json"), cache.PathOf(key));
+        Assert.Equal([cache.PathOf(key)], Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+        Assert.Equal(new LlmCacheEntry(key, "Probability: 0.3\u0000\ufffd", "stop"), new LlmResponseCache(dir, LlmCacheMode.Read).TryRead(key));
+        Assert.Null(new LlmResponseCache(dir, LlmCacheMode.Off).TryRead(key));
+    }
+
+    [Fact]
+    public void Read_and_off_modes_never_write()
+    {
+        var dir = Directory.CreateTempSubdirectory("marketsim-llm-cache-spec-").FullName;
+        var json = Canonical("x");
+        var key = LlmResponseCache.KeyOf(json);
+        Assert.False(new LlmResponseCache(dir, LlmCacheMode.Read).Write(key, json, new LlmCacheEntry(key, "a", null)));
+        Assert.False(new LlmResponseCache(dir, LlmCacheMode.Off).Write(key, json, new LlmCacheEntry(key, "a", null)));
+        Assert.Empty(Directory.GetFiles(dir, "*", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public void A_cache_that_cannot_be_written_is_a_warning_not_a_failure()
+    {
+        var file = Path.GetTempFileName(); // a file where the cache folder should be
+        var log = new CapturingLogger();
+        var cache = new LlmResponseCache(file, LlmCacheMode.ReadWrite, log);
+        var json = Canonical("y");
+        var key = LlmResponseCache.KeyOf(json);
+        Assert.False(cache.Write(key, json, new LlmCacheEntry(key, "a", null)));
+        Assert.Contains("Cannot write LLM cache entry", log.All);
+    }
+}
