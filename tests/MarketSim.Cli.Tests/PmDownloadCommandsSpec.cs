@@ -175,6 +175,59 @@ public sealed class PmDownloadCommandsSpec : IDisposable
         Assert.Equal(markets.Select(m => m!["id"]!.GetValue<string>()), ids);
     }
 
+    [Fact]
+    public void A_download_process_killed_with_SIGKILL_mid_run_resumes_without_duplicates()
+    {
+        var real = RealMarkets();
+        var markets = Enumerable.Range(0, 60).Select(k =>
+        {
+            var m = real[k % real.Count]!.DeepClone().AsObject();
+            m["id"] = (900000 + k).ToString(CultureInfo.InvariantCulture);
+            return m;
+        }).ToList();
+        using var server = new MiniServer((_, q) =>
+        {
+            Thread.Sleep(40);
+            var offset = int.Parse(q["offset"], CultureInfo.InvariantCulture);
+            return (200, new JsonArray(markets.Skip(offset).Take(3).Select(m => (JsonNode)m.DeepClone()).ToArray()).ToJsonString(), null);
+        });
+        var jsonl = Path.Combine(_dir, "markets.jsonl");
+        var dll = Path.Combine(AppContext.BaseDirectory, "marketsim.dll");
+        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var info = new System.Diagnostics.ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, "pm", "download-gamma", "--out-dir", _dir, "--gamma-url", server.BaseUrl, "--limit", "3", "--rps", "0", "--quiet" })
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        using (var child = System.Diagnostics.Process.Start(info)!)
+        {
+            child.OutputDataReceived += (_, _) => { };
+            child.ErrorDataReceived += (_, _) => { };
+            child.BeginOutputReadLine();
+            child.BeginErrorReadLine();
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(jsonl) || File.ReadAllLines(jsonl).Length < 9)
+            {
+                Assert.False(child.HasExited, "the download ended before it was killed");
+                Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "timed out waiting for the download to write");
+                Thread.Sleep(5);
+            }
+
+            child.Kill(); // SIGKILL: no handler runs, nothing is flushed
+            child.WaitForExit();
+        }
+
+        var killedAt = File.ReadAllLines(jsonl).Length;
+        var resumed = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --limit 3 {Fast}");
+
+        Assert.Equal(0, resumed.ExitCode);
+        Assert.InRange(killedAt, 9, 59);
+        Assert.Contains("resumed", resumed.Out, StringComparison.Ordinal);
+        var ids = File.ReadAllLines(jsonl).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("id").GetString()).ToList();
+        Assert.Equal(markets.Select(m => m["id"]!.GetValue<string>()), ids);
+    }
+
     [Theory]
     [InlineData("pm download-gamma --out-dir X --gamma-url ftp://x")]
     [InlineData("pm download-gamma --out-dir X --window-days 3")]
