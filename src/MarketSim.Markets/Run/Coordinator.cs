@@ -116,9 +116,15 @@ public sealed class CoordinatorActor : ReceiveActor
             _validators.Add(Context.ActorOf(Props.Create(() => new ValidatorActor(index, state)), "validator-" + v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         }
 
-        if (s.MarketMaker.IsLmsr)
+        switch (s.MarketMaker.EffectiveKind(s.World.Kind))
         {
-            _marketMaker = Context.ActorOf(Props.Create(() => new MarketMakerActor(s)), "marketmaker");
+            case "lmsr":
+                _marketMaker = Context.ActorOf(Props.Create(() => new MarketMakerActor(s, null)), "marketmaker");
+                break;
+            case "replay":
+                var world = _issuer;
+                _marketMaker = Context.ActorOf(Props.Create(() => new MarketMakerActor(s, world)), "marketmaker");
+                break;
         }
 
         _batches = new PredictionBatch?[_shards.Count];

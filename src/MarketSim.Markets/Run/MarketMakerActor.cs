@@ -26,15 +26,28 @@ public sealed record Traded(IReadOnlyList<MarketSettled> Settled);
 /// </summary>
 public sealed class MarketMakerActor : ReceiveActor
 {
+    private readonly IRunWorld? _replay;
+    private readonly Dictionary<long, double> _lastQuote = [];
     private readonly MarketMakerSettings _settings;
     private readonly LmsrMarketMaker _book = new();
     private readonly bool[] _trades;
     private readonly Dictionary<long, MarketTally> _tally = [];
 
-    public MarketMakerActor(Scenario scenario)
+    /// <param name="scenario">The scenario (market maker settings, miners).</param>
+    /// <param name="replay">For <c>kind = replay</c>: the Polymarket world whose real price paths it quotes (no trading).</param>
+    public MarketMakerActor(Scenario scenario, IRunWorld? replay = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         _settings = scenario.MarketMaker;
+        _replay = replay;
+        if (_replay is not null)
+        {
+            _trades = new bool[scenario.MinerCount];
+            Receive<QuoteRequest>(m => Reply(() => ReplayQuote(m)));
+            Receive<TradeRequest>(m => Reply(() => ReplaySettle(m)));
+            return;
+        }
+
         _trades = new bool[scenario.MinerCount];
         foreach (var g in scenario.Miners)
         {
@@ -64,6 +77,29 @@ public sealed class MarketMakerActor : ReceiveActor
             Sender.Tell(new StepFailed(JournalIds.MarketMaker, e), Self);
         }
     }
+
+    // Replay: the quotes are the real price path at the interval (NaN before the first price); nothing is traded.
+    private Quotes ReplayQuote(QuoteRequest m)
+    {
+        var ids = new List<long>();
+        var chi = new List<sbyte>();
+        var prices = new List<double>();
+        _replay!.Answerable(m.Time, ids, chi, prices);
+        var byId = ids.Zip(prices).ToDictionary(x => x.First, x => x.Second);
+        var quotes = m.Open.Select(id => byId.TryGetValue(id, out var p) ? p : double.NaN).ToArray();
+        for (var i = 0; i < m.Open.Length; i++)
+        {
+            if (!double.IsNaN(quotes[i]))
+            {
+                _lastQuote[m.Open[i]] = quotes[i];
+            }
+        }
+
+        return new Quotes(quotes);
+    }
+
+    private Traded ReplaySettle(TradeRequest m) =>
+        new([.. m.Resolved.Select(r => new MarketSettled(r.EventId, (byte)(r.Outcome ? 1 : 0), _lastQuote.Remove(r.EventId, out var q) ? q : double.NaN, 0, 0, [], []))]);
 
     private Quotes Quote(QuoteRequest m)
     {

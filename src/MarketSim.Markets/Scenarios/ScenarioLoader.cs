@@ -259,6 +259,11 @@ public static partial class ScenarioLoader
         {
             sc.Error("miners", "a market-follower miner in the parity world needs a market: set marketmaker.kind = lmsr");
         }
+
+        if (world?.Kind == "parity" && marketMaker?.Kind == "replay")
+        {
+            sc.Error("marketmaker", "marketmaker.kind = replay replays real price paths: it needs world.kind = polymarket (use lmsr in the parity world)");
+        }
         sc.Finish();
 
         if (name is null || description is null || seed is null || world is null || timeline is null || miners is null
@@ -291,7 +296,7 @@ public static partial class ScenarioLoader
             return null;
         }
 
-        var kind = m.String("kind", null, ["none", "lmsr"]);
+        var kind = m.String("kind", null, ["auto", "none", "replay", "lmsr"]);
         var liquidity = m.Double("liquidity", null, x => x > 0 && x <= 1e12, "a number in (0, 1e12]");
         var initial = m.Double("initial-price", null, x => x > 0 && x < 1, "a number in (0, 1)");
         var budget = m.Double("budget", null, x => x >= 0 && x <= 1e15, "a number in [0, 1e15]");

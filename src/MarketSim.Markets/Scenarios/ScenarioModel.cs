@@ -198,15 +198,18 @@ public sealed record PersistenceSettings(string Journal, string PostgresConnecti
 }
 
 /// <summary>
-/// The market maker of a run (docs/marketmaker.md). <c>none</c>: no market maker (a replay quotes the real price path);
-/// <c>lmsr</c>: a logarithmic market scoring rule per event with liquidity <paramref name="Liquidity"/>, opened at
+/// The market maker of a run (docs/marketmaker.md). <c>replay</c> (Polymarket world): it quotes the real price path;
+/// <c>none</c>: no market maker; <c>auto</c>: replay in a replay, none otherwise; <c>lmsr</c>: a logarithmic market scoring rule per event with liquidity <paramref name="Liquidity"/>, opened at
 /// <paramref name="InitialPrice"/>; every miner of the <paramref name="Traders"/> groups (empty = every group that is
 /// not a market follower) trades toward its answer each interval, spending at most <paramref name="MaxSpend"/> per
 /// trade from a budget of <paramref name="Budget"/>. Its quotes feed market-follower miners and the market-relative rule.
 /// </summary>
 public sealed record MarketMakerSettings(string Kind, double Liquidity, double InitialPrice, double Budget, double MaxSpend, EquatableList<string> Traders)
 {
-    public static MarketMakerSettings Default { get; } = new("none", 100, 0.5, 1000, 10, new EquatableList<string>([]));
+    public static MarketMakerSettings Default { get; } = new("auto", 100, 0.5, 1000, 10, new EquatableList<string>([]));
 
     public bool IsLmsr => Kind == "lmsr";
+
+    /// <summary>The kind that plays: <c>auto</c> is <c>replay</c> in a Polymarket world and <c>none</c> in the parity world.</summary>
+    public string EffectiveKind(string worldKind) => Kind == "auto" ? (worldKind == "polymarket" ? "replay" : "none") : Kind;
 }

@@ -59,6 +59,13 @@ public sealed class MarketMakerRunSpec : IDisposable
     }
 
     [Fact]
+    public void A_replay_market_maker_needs_a_replay()
+    {
+        var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadString("marketsim.scenario.marketmaker.kind = replay"));
+        Assert.Contains("needs world.kind = polymarket", Assert.Single(e.Errors).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_market_follower_without_a_market_is_refused()
     {
         var e = Assert.Throws<ScenarioException>(() => ScenarioLoader.LoadString("marketsim.scenario.miners = [{ kind = market-follower }]"));

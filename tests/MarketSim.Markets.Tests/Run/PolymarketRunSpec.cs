@@ -74,6 +74,12 @@ public sealed class PolymarketRunSpec : IDisposable
         Assert.Equal(issued.Select((_, i) => (byte)((i + 3) % 2 == 0 ? 1 : 0)), resolved.OrderBy(r => r.EventId).Select(r => r.Outcome));
         Assert.All(resolved, r => Assert.True(double.IsNaN(r.Truth)));
 
+        // The replay market maker (marketmaker.kind = auto → replay) quotes the real price path and trades nothing.
+        var settled = reader.EventsByPersistenceId(JournalIds.MarketMaker).Select(e => Assert.IsType<MarketSettled>(e.Event)).ToList();
+        Assert.Equal(resolved.Select(r => r.EventId).Order(), settled.Select(s => s.EventId).Order());
+        Assert.All(settled, s => Assert.Equal(0, s.Trades));
+        Assert.All(settled, s => Assert.Equal(s.Outcome == 1 ? 0.8 : 0.3, s.FinalPrice));
+
         // Compression 6: a real day is 4 virtual hours = one interval, so markets are issued one interval apart.
         Assert.Equal(TimeSpan.FromHours(4), new DateTime(issued[1].IssuedAt, DateTimeKind.Utc) - new DateTime(issued[0].IssuedAt, DateTimeKind.Utc));
 
