@@ -115,7 +115,8 @@ public sealed class LlmServerFixture : IDisposable
         CacheDir = cacheDir ?? "",
     };
 
-    public string NewCacheDir() => Directory.CreateTempSubdirectory("marketsim-llm-cache-").FullName;
+    // under WorkDir: removed with the fixture
+    public string NewCacheDir() => Directory.CreateDirectory(Path.Combine(WorkDir, "cache-" + Guid.NewGuid().ToString("N"))).FullName;
 
     public async Task ResetAsync() => (await Http.PostAsync("admin/reset", null)).EnsureSuccessStatusCode();
 

@@ -160,8 +160,14 @@ public class LlmSettingsConfigSpec
             LlmSettingsConfig.FromConfig(MarketSim.Hocon.ConfigFactory.ParseString("concurrency = 0"))).Message);
 }
 
-public class LlmResponseCacheSpec
+public sealed class LlmResponseCacheSpec : IDisposable
 {
+    private readonly string _root = Directory.CreateTempSubdirectory("marketsim-llm-cache-spec-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private string NewDir() => Directory.CreateDirectory(Path.Combine(_root, Guid.NewGuid().ToString("N"))).FullName;
+
     // as the forecaster writes it: System.Text.Json's default (escaping) encoder
     private static string Canonical(string text) =>
         System.Text.Json.JsonSerializer.Serialize(new { model = "m", messages = new[] { new { role = "user", content = text } } });
@@ -169,7 +175,7 @@ public class LlmResponseCacheSpec
     [Fact]
     public void An_entry_written_is_read_back_and_lives_under_its_hash()
     {
-        var dir = Directory.CreateTempSubdirectory("marketsim-llm-cache-spec-").FullName;
+        var dir = NewDir();
         var cache = new LlmResponseCache(dir, LlmCacheMode.ReadWrite);
         var json = Canonical("héllo \u2581 \"quoted\"");
         var key = LlmResponseCache.KeyOf(json);
@@ -185,7 +191,7 @@ public class LlmResponseCacheSpec
     [Fact]
     public void Read_and_off_modes_never_write()
     {
-        var dir = Directory.CreateTempSubdirectory("marketsim-llm-cache-spec-").FullName;
+        var dir = NewDir();
         var json = Canonical("x");
         var key = LlmResponseCache.KeyOf(json);
         Assert.False(new LlmResponseCache(dir, LlmCacheMode.Read).Write(key, json, new LlmCacheEntry(key, "a", null)));
@@ -196,7 +202,8 @@ public class LlmResponseCacheSpec
     [Fact]
     public void A_cache_that_cannot_be_written_is_a_warning_not_a_failure()
     {
-        var file = Path.GetTempFileName(); // a file where the cache folder should be
+        var file = Path.Combine(_root, "not-a-folder"); // a file where the cache folder should be
+        File.WriteAllText(file, "");
         var log = new CapturingLogger();
         var cache = new LlmResponseCache(file, LlmCacheMode.ReadWrite, log);
         var json = Canonical("y");
