@@ -177,6 +177,13 @@ public sealed partial class ActorSystem : IActorRefFactory, IDisposable
     /// <summary>Terminate and wait up to 10 seconds.</summary>
     public void Dispose() => Terminate().Wait(TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// The children of <paramref name="actor"/> (an actor of this system; tooling such as pbm's
+    /// <c>actor hierarchy</c>); empty for refs that have none or are not local.
+    /// </summary>
+    public IReadOnlyList<IActorRef> GetChildren(IActorRef actor) =>
+        actor is InternalActorRef r ? r.GetChildren().Cast<IActorRef>().ToList() : [];
+
     internal InternalActorRef? TopLevel(string name) => name switch
     {
         "deadLetters" => DeadLetterRef,
