@@ -18,6 +18,13 @@ public static class CliApp
 
     public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
+        ArgumentNullException.ThrowIfNull(args);
+        if (args.Length > 0 && args[0] == "pbm" && !(args.Length == 2 && args[1] is "--help" or "-h"))
+        {
+            // `marketsim pbm ...` is the pbm command line itself (docs/pbm.md): every further argument is its own.
+            return MarketSim.Pbm.PbmProgram.Main(args[1..], stdout, stderr);
+        }
+
         var root = BuildRootCommand(stdout, stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
@@ -89,6 +96,10 @@ public static class CliApp
         root.Subcommands.Add(ParquetCommands.Build(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Build(stdout, stderr));
         root.Subcommands.Add(PolymarketCommands.Build(stdout, stderr));
+        root.Subcommands.Add(new Command("pbm", "Petabridge.Cmd-style client of a node's pbm host: marketsim pbm HOST:PORT [COMMAND ...] (docs/pbm.md)")
+        {
+            new Argument<string[]>("ARGS") { Description = "HOST:PORT, then a command (none: an interactive prompt)", Arity = ArgumentArity.ZeroOrMore },
+        });
         ParityCommands.AddTo(root, stdout, stderr);
         foreach (var option in root.Options)
         {
