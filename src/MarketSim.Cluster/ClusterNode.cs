@@ -60,6 +60,9 @@ public sealed class ClusterNode : IAsyncDisposable
 
     internal IActorRef AskForwarder { get; }
 
+    /// <summary>The node's AMQP connection (membership opens its own channels on it, so it dies with the node).</summary>
+    internal IConnection Connection => _connection;
+
     /// <summary>This node's address.</summary>
     public NodeAddress Address => Settings.Address;
 

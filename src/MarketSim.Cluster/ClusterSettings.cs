@@ -32,6 +32,24 @@ public sealed record ClusterSettings
     /// <summary>Rejections logged per kind (int.MaxValue = all, 0 = none).</summary>
     public int LogRejections { get; init; } = 10;
 
+    /// <summary>Roles of this node (<c>marketsim.cluster.roles</c>).</summary>
+    public IReadOnlyList<string> Roles { get; init; } = [];
+
+    /// <summary>App version announced by this node (<c>marketsim.cluster.app-version</c>; empty = the assembly version).</summary>
+    public string AppVersion { get; init; } = DefaultAppVersion();
+
+    /// <summary>How often the node publishes its membership heartbeat (gossip) on the cluster's fanout exchange.</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A member not heard from for longer than this is unreachable (<c>failure-detector.acceptable-heartbeat-pause</c>).</summary>
+    public TimeSpan AcceptableHeartbeatPause { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The downing strategy: <c>keep-majority</c> (default) or <c>off</c> (only manual downing).</summary>
+    public string DowningStrategy { get; init; } = "keep-majority";
+
+    /// <summary>How long the set of unreachable members must stay unchanged before the downing strategy acts.</summary>
+    public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>This node's address.</summary>
     public NodeAddress Address => new(ClusterName, Hostname, NodeId);
 
@@ -91,7 +109,42 @@ public sealed record ClusterSettings
             Prefetch = (ushort)prefetch,
             ResolveTimeout = c.GetTimeSpan(p + "resolve-timeout", TimeSpan.FromSeconds(3), allowInfinite: false),
             LogRejections = ReadLogRejections(c.GetString(p + "log-rejections") ?? "10"),
+            Roles = ReadRoles(c.GetStringList(p + "roles", [])),
+            AppVersion = c.GetString(p + "app-version") is { Length: > 0 } v ? v : DefaultAppVersion(),
+            HeartbeatInterval = Positive(c.GetTimeSpan(p + "heartbeat-interval", TimeSpan.FromSeconds(1), allowInfinite: false), "heartbeat-interval"),
+            AcceptableHeartbeatPause = Positive(c.GetTimeSpan(p + "failure-detector.acceptable-heartbeat-pause", TimeSpan.FromSeconds(5), allowInfinite: false), "failure-detector.acceptable-heartbeat-pause"),
+            DowningStrategy = ReadDowning(c.GetString(p + "downing.strategy") ?? "keep-majority"),
+            StableAfter = c.GetTimeSpan(p + "downing.stable-after", TimeSpan.FromSeconds(10), allowInfinite: false),
         };
+    }
+
+    private static string DefaultAppVersion()
+    {
+        var v = typeof(ClusterSettings).Assembly.GetName().Version ?? new Version(1, 0, 0);
+        return $"{v.Major}.{v.Minor}.{Math.Max(0, v.Build)}";
+    }
+
+    private static TimeSpan Positive(TimeSpan t, string key) => t > TimeSpan.Zero
+        ? t
+        : throw new InvalidOperationException($"marketsim.cluster.{key} [{t}] must be positive.");
+
+    private static string ReadDowning(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "keep-majority" => "keep-majority",
+        "off" or "false" or "no" or "" => "off",
+        _ => throw new InvalidOperationException($"marketsim.cluster.downing.strategy [{text}] must be keep-majority or off."),
+    };
+
+    private static string[] ReadRoles(IReadOnlyList<string> roles)
+    {
+        foreach (var r in roles)
+        {
+            if (!NodeAddress.IsValidPart(r))
+            {
+                throw new InvalidOperationException($"marketsim.cluster.roles: role [{r}] must contain only letters, digits, '-', '_' or '.'.");
+            }
+        }
+        return roles.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
     }
 
     private static int ReadLogRejections(string text) => text.Trim().ToLowerInvariant() switch
