@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MarketSim.Polymarket.Dataset;
+using MarketSim.Polymarket.Tests.Download;
 
 namespace MarketSim.Cli.Tests;
 
@@ -79,7 +80,7 @@ public sealed class PmDownloadCommandsSpec : IDisposable
         var rows = RealMarkets().Select(m => m!.AsObject()).ToList();
         var speaker = rows.Single(m => m["id"]!.GetValue<string>() == "508204");
         var emptyToken = JsonSerializer.Deserialize<string[]>(speaker["clobTokenIds"]!.GetValue<string>())![0];
-        using var server = new MiniServer(Polymarket(emptyToken));
+        using var server = Serve(Polymarket(emptyToken));
         var gammaDir = Path.Combine(_dir, "gamma");
         var dataset = Path.Combine(_dir, "gamma.parquet");
         var history = Path.Combine(_dir, "history");
@@ -115,7 +116,7 @@ public sealed class PmDownloadCommandsSpec : IDisposable
     [Fact]
     public void A_deep_offset_422_fails_with_a_message_telling_to_narrow_the_window()
     {
-        using var server = new MiniServer((_, q) => q["offset"] == "0"
+        using var server = Serve((_, q) => q["offset"] == "0"
             ? (200, new JsonArray(RealMarkets().Take(2).Select(m => m!.DeepClone()).ToArray()).ToJsonString(), null)
             : (422, "{\"error\":\"offset too large\"}", null));
 
@@ -129,7 +130,7 @@ public sealed class PmDownloadCommandsSpec : IDisposable
     [Fact]
     public void Retries_that_run_out_fail_with_the_URL_and_the_status()
     {
-        using var server = new MiniServer((_, _) => (503, "{\"error\":\"down\"}", null));
+        using var server = Serve((_, _) => (503, "{\"error\":\"down\"}", null));
 
         var result = Run($"pm download-gamma --out-dir {_dir} --gamma-url {server.BaseUrl} --retries 2 {Fast}");
 
@@ -144,7 +145,7 @@ public sealed class PmDownloadCommandsSpec : IDisposable
         using var cts = new CancellationTokenSource();
         var requests = 0;
         var markets = RealMarkets();
-        using var server = new MiniServer((_, q) =>
+        using var server = Serve((_, q) =>
         {
             if (Interlocked.Increment(ref requests) == 2)
             {
@@ -185,7 +186,7 @@ public sealed class PmDownloadCommandsSpec : IDisposable
             m["id"] = (900000 + k).ToString(CultureInfo.InvariantCulture);
             return m;
         }).ToList();
-        using var server = new MiniServer((_, q) =>
+        using var server = Serve((_, q) =>
         {
             Thread.Sleep(40);
             var offset = int.Parse(q["offset"], CultureInfo.InvariantCulture);
@@ -252,98 +253,11 @@ public sealed class PmDownloadCommandsSpec : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(seconds), PmDownloadCommands.ParseDuration(text, "--window"));
 
     /// <summary>A loopback HTTP/1.1 server (raw TcpListener, Connection: close): handler gets path and query, returns status, body and Retry-After.</summary>
-    private sealed class MiniServer : IDisposable
-    {
-        private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
-        private readonly Func<string, IReadOnlyDictionary<string, string>, (int Status, string Body, string? RetryAfter)> _handler;
-        private readonly CancellationTokenSource _stop = new();
-        private readonly Task _loop;
-
-        public MiniServer(Func<string, IReadOnlyDictionary<string, string>, (int, string, string?)> handler)
+    /// <summary>The Polymarket test project's loopback server (linked source) with a (path, query) handler.</summary>
+    private static LoopbackServer Serve(Func<string, IReadOnlyDictionary<string, string>, (int Status, string Body, string? RetryAfter)> handler) =>
+        new(r =>
         {
-            _handler = handler;
-            _listener.Start();
-            BaseUrl = "http://127.0.0.1:" + ((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture);
-            _loop = Task.Run(Accept);
-        }
-
-        public string BaseUrl { get; }
-
-        public ConcurrentQueue<string> Targets { get; } = new();
-
-        public void Dispose()
-        {
-            _stop.Cancel();
-            _listener.Stop();
-            try
-            {
-                _loop.Wait(TimeSpan.FromSeconds(5));
-            }
-            catch (AggregateException)
-            {
-            }
-
-            _stop.Dispose();
-        }
-
-        private async Task Accept()
-        {
-            while (!_stop.IsCancellationRequested)
-            {
-                TcpClient client;
-                try
-                {
-                    client = await _listener.AcceptTcpClientAsync(_stop.Token);
-                }
-                catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                    return;
-                }
-
-                _ = Task.Run(() => Serve(client));
-            }
-        }
-
-        private async Task Serve(TcpClient client)
-        {
-            using (client)
-            {
-                try
-                {
-                    var stream = client.GetStream();
-                    var head = new StringBuilder();
-                    var buffer = new byte[4096];
-                    while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-                    {
-                        var n = await stream.ReadAsync(buffer, _stop.Token);
-                        if (n == 0)
-                        {
-                            return;
-                        }
-
-                        head.Append(Encoding.ASCII.GetString(buffer, 0, n));
-                    }
-
-                    var target = head.ToString().Split("\r\n")[0].Split(' ')[1];
-                    Targets.Enqueue(target);
-                    var q = target.IndexOf('?', StringComparison.Ordinal);
-                    var query = new Dictionary<string, string>(StringComparer.Ordinal);
-                    foreach (var pair in q < 0 ? [] : target[(q + 1)..].Split('&', StringSplitOptions.RemoveEmptyEntries))
-                    {
-                        var eq = pair.IndexOf('=', StringComparison.Ordinal);
-                        query[Uri.UnescapeDataString(eq < 0 ? pair : pair[..eq])] = eq < 0 ? string.Empty : Uri.UnescapeDataString(pair[(eq + 1)..]);
-                    }
-
-                    var (status, body, retryAfter) = _handler(q < 0 ? target : target[..q], query);
-                    var bytes = Encoding.UTF8.GetBytes(body);
-                    var header = string.Create(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {bytes.Length}\r\n{(retryAfter is null ? string.Empty : "Retry-After: " + retryAfter + "\r\n")}Connection: close\r\n\r\n");
-                    await stream.WriteAsync(Encoding.ASCII.GetBytes(header), _stop.Token);
-                    await stream.WriteAsync(bytes, _stop.Token);
-                }
-                catch (Exception e) when (e is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
-                {
-                }
-            }
-        }
-    }
+            var (status, body, retryAfter) = handler(r.Path, r.Query);
+            return new ServedResponse(status, body, retryAfter);
+        });
 }
