@@ -79,6 +79,25 @@ public sealed record PredictionBatch(long Interval, int Shard, long[] EventIds, 
     /// <summary>The raw value of the m-th miner for the e-th event (meaningless when <see cref="IsAnswered(int, int)"/> is false).</summary>
     public double this[int miner, int evt] => Probabilities[(miner * EventIds.Length) + evt];
 
+    /// <summary>
+    /// Marks cell <paramref name="cell"/> of a <paramref name="cells"/>-cell batch unanswered, creating the presence bitmap
+    /// (every cell answered) on first use.
+    /// </summary>
+    public static void MarkUnanswered(ref byte[]? answered, int cells, int cell)
+    {
+        if (answered is null)
+        {
+            answered = new byte[BitmapLength(cells)];
+            Array.Fill(answered, (byte)0xFF);
+            if ((cells & 7) != 0)
+            {
+                answered[^1] = (byte)((1 << (cells & 7)) - 1);
+            }
+        }
+
+        answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+    }
+
     /// <summary>Bytes of a presence bitmap over <paramref name="cells"/> cells.</summary>
     public static int BitmapLength(long cells) => checked((int)((cells + 7) / 8));
 

@@ -112,17 +112,7 @@ public sealed class MinerShard : IShardModel
                 p[cell] = q;
                 if (double.IsNaN(q))
                 {
-                    if (answered is null)
-                    {
-                        answered = new byte[PredictionBatch.BitmapLength(p.Length)];
-                        Array.Fill(answered, (byte)0xFF);
-                        if ((p.Length & 7) != 0)
-                        {
-                            answered[^1] = (byte)((1 << (p.Length & 7)) - 1);
-                        }
-                    }
-
-                    answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+                    PredictionBatch.MarkUnanswered(ref answered, p.Length, cell);
                 }
             }
         }
@@ -177,17 +167,7 @@ public sealed class MinerShard : IShardModel
                 }
 
                 p[cell] = double.NaN;
-                if (answered is null)
-                {
-                    answered = new byte[PredictionBatch.BitmapLength(p.Length)];
-                    Array.Fill(answered, (byte)0xFF);
-                    if ((p.Length & 7) != 0)
-                    {
-                        answered[^1] = (byte)((1 << (p.Length & 7)) - 1);
-                    }
-                }
-
-                answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+                PredictionBatch.MarkUnanswered(ref answered, p.Length, cell);
             }
         }
 

@@ -361,18 +361,8 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
                 };
                 if (double.IsNaN(q))
                 {
-                    if (answered is null)
-                    {
-                        answered = new byte[PredictionBatch.BitmapLength(p.Length)];
-                        Array.Fill(answered, (byte)0xFF);
-                        if ((p.Length & 7) != 0)
-                        {
-                            answered[^1] = (byte)((1 << (p.Length & 7)) - 1);
-                        }
-                    }
-
                     var cell = (m * e) + j;
-                    answered[cell >> 3] &= (byte)~(1 << (cell & 7));
+                    PredictionBatch.MarkUnanswered(ref answered, p.Length, cell);
                 }
 
                 row[j] = q;
