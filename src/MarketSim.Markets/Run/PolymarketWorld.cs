@@ -179,7 +179,7 @@ public sealed class PolymarketWorld : IRunWorld
     public double PriceAt(long id, DateTimeOffset now, TimeSpan delay)
     {
         var e = _byId[id];
-        var real = _realOrigin + TimeSpan.FromTicks((long)Math.Round((now - _scenario.Timeline.Epoch).Ticks * _compression)) - delay;
+        var real = RealTime(now) - delay;
         return Lookup(e.History, real.ToUnixTimeSeconds());
     }
 
@@ -204,7 +204,7 @@ public sealed class PolymarketWorld : IRunWorld
         ids.Clear();
         chi.Clear();
         prices.Clear();
-        var real = (_realOrigin + TimeSpan.FromTicks((long)Math.Round((now - _scenario.Timeline.Epoch).Ticks * _compression))).ToUnixTimeSeconds();
+        var real = RealTime(now).ToUnixTimeSeconds();
         foreach (var e in _open.Values)
         {
             if (e.IssuedAt <= now && now < e.CutoffAt)
