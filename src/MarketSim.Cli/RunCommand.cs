@@ -34,7 +34,7 @@ public static class RunCommand
         var outDir = new Option<string?>("--out") { Description = "Parent folder of the run folder (default: outputs.directory, i.e. runs)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
         var command = new Command("run",
-            "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything to SQLite and print the summary.\n" +
+            "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything (SQLite, or PostgreSQL with --journal postgres) and print the summary; --resume continues a killed run.\n" +
             "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
             "         marketsim run --resume runs/20260101T000000Z_parity-cliff-fog")
         {
