@@ -425,7 +425,7 @@ public static class ParityCommands
             return;
         }
 
-        TextTable.Write(stdout, columns, rows);
+        MarketSim.Markets.Summary.TextTable.Write(stdout, columns, rows);
     }
 
     private static T Guard<T>(Func<T> run)

@@ -33,12 +33,13 @@ public static class RunCommand
         };
         var outDir = new Option<string?>("--out") { Description = "Parent folder of the run folder (default: outputs.directory, i.e. runs)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
+        var cluster = new Option<string?>("--cluster") { Description = "Submit the run to a running cluster whose broker this node configuration names (e.g. hocon/node.conf; MARKETSIM_AMQP): a coordinator node plays it with the PostgreSQL journal, miner shards on miner nodes" };
         var command = new Command("run",
             "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything (SQLite, or PostgreSQL with --journal postgres) and print the summary; --resume continues a killed run.\n" +
             "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
             "         marketsim run --resume runs/20260101T000000Z_parity-cliff-fog")
         {
-            file, seed, set, outDir, quiet, resume, journal, export, llmCache,
+            file, seed, set, outDir, quiet, resume, journal, export, llmCache, cluster,
         };
         command.SetAction(parse =>
         {
@@ -75,6 +76,21 @@ public static class RunCommand
 
             var resumeDir = parse.GetValue(resume);
             var scenarioFile = parse.GetValue(file);
+            if (parse.GetValue(cluster) is { } clusterConfig)
+            {
+                if (resumeDir is not null || backend is "sqlite")
+                {
+                    throw new UsageException("--cluster runs journal to PostgreSQL and resume by themselves on another coordinator node; give no --resume or --journal sqlite");
+                }
+
+                if (scenarioFile is null)
+                {
+                    throw new UsageException("run --cluster needs a scenario FILE");
+                }
+
+                return ClusterRun.Execute(new RunRequest(scenarioFile, null, parse.GetValue(seed), overrides, parse.GetValue(outDir), parse.GetValue(quiet), exportFormat) { LlmCache = cacheMode }, clusterConfig, stdout, stderr);
+            }
+
             if (resumeDir is not null)
             {
                 if (scenarioFile is not null || parse.GetValue(seed) is not null || parse.GetValue(outDir) is not null || backend is not null)
@@ -106,34 +122,9 @@ public static class RunCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var quiet = request.Quiet;
-        PreparedRun prepared;
-        try
+        if (Prepare(request, stderr, out var prepared) is { } failed)
         {
-            prepared = request.ResumeDir is { } dir
-                ? RunPreparation.Resume(dir, request.Overrides)
-                : RunPreparation.Prepare(request.File!, request.Overrides, request.Seed, request.OutDir, DateTimeOffset.UtcNow);
-        }
-        catch (ResumeException e)
-        {
-            CliApp.WriteError(stderr, "cannot resume: " + e.Message);
-            return ResumeException.ExitCode;
-        }
-
-        catch (ScenarioException e)
-        {
-            stderr.WriteLine($"marketsim: invalid scenario {e.Source}: {e.Errors.Count} error{(e.Errors.Count == 1 ? string.Empty : "s")}");
-            foreach (var error in e.Errors)
-            {
-                stderr.WriteLine(error.ToString().ReplaceLineEndings(" "));
-            }
-
-            return ScenarioException.ExitCode;
-        }
-
-        if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g.Llm is not null))
-        {
-            prepared = prepared with { Scenario = ScenarioRunner.WithLlmCache(prepared.Scenario, mode) };
-            prepared.Folder.WriteScenario(prepared.Scenario);
+            return failed;
         }
 
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
@@ -167,16 +158,7 @@ public static class RunCommand
         switch (outcome.State)
         {
             case RunState.Complete:
-                WriteTable(stdout, outcome.Summary!);
-                if (outcome.Summary!.MarketMaker is { } mm)
-                {
-                    stdout.WriteLine(string.Create(Inv, $"LMSR market maker: {mm.Markets} markets, {mm.Trades} trades, P&L {mm.Pnl:F4}; traders' P&L: {string.Join(", ", mm.Forecasters.Select(f => string.Create(Inv, $"{f.Forecaster} {f.Pnl:F4}")))}"));
-                }
-
-                if (prepared.Scenario.World.Kind == "polymarket")
-                {
-                    WriteMarketBaseline(stdout, outcome.Summary!);
-                }
+                SummaryWriter.WriteReport(stdout, outcome.Summary!, prepared.Scenario.World.Kind == "polymarket");
 
                 stdout.WriteLine($"run folder: {outcome.Folder.Path}");
                 return request.Export is null ? CliApp.ExitOk : ExportAfterRun(outcome.Folder.Path, request.Export, quiet, stdout, stderr);
@@ -189,7 +171,42 @@ public static class RunCommand
         }
     }
 
-    private static int ExportAfterRun(string folder, string format, bool quiet, TextWriter stdout, TextWriter stderr)
+    /// <summary>Validates the scenario and creates (or opens, for --resume) the run folder; returns an exit code on failure, else null.</summary>
+    internal static int? Prepare(RunRequest request, TextWriter stderr, out PreparedRun prepared)
+    {
+        prepared = null!;
+        try
+        {
+            prepared = request.ResumeDir is { } dir
+                ? RunPreparation.Resume(dir, request.Overrides)
+                : RunPreparation.Prepare(request.File!, request.Overrides, request.Seed, request.OutDir, DateTimeOffset.UtcNow);
+        }
+        catch (ResumeException e)
+        {
+            CliApp.WriteError(stderr, "cannot resume: " + e.Message);
+            return ResumeException.ExitCode;
+        }
+        catch (ScenarioException e)
+        {
+            stderr.WriteLine($"marketsim: invalid scenario {e.Source}: {e.Errors.Count} error{(e.Errors.Count == 1 ? string.Empty : "s")}");
+            foreach (var error in e.Errors)
+            {
+                stderr.WriteLine(error.ToString().ReplaceLineEndings(" "));
+            }
+
+            return ScenarioException.ExitCode;
+        }
+
+        if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g.Llm is not null))
+        {
+            prepared = prepared with { Scenario = ScenarioRunner.WithLlmCache(prepared.Scenario, mode) };
+            prepared.Folder.WriteScenario(prepared.Scenario);
+        }
+
+        return null;
+    }
+
+    internal static int ExportAfterRun(string folder, string format, bool quiet, TextWriter stdout, TextWriter stderr)
     {
         var target = Path.Combine(folder, "export");
         try
@@ -211,31 +228,6 @@ public static class RunCommand
         }
     }
 
-    /// <summary>
-    /// A replay's market baseline (the market-follower group without delay: the price itself) beside the public anchors of
-    /// shared/spec/polymarket.md §6.
-    /// </summary>
-    public static void WriteMarketBaseline(TextWriter stdout, RunSummary summary)
-    {
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(summary);
-        var market = summary.Forecasters.FirstOrDefault(f => f.Kind == "market-follower");
-        stdout.WriteLine(market is null
-            ? "market baseline: no market-follower miner in this scenario"
-            : string.Create(Inv, $"market baseline ({market.Name}): Brier {market.Brier:F4} over {market.Predictions} answers"));
-        stdout.WriteLine("anchors (shared/spec/polymarket.md §6): brier.fyi one month before close 0.09 (n = 76,941), median at market midpoint 0.0225 (n = 443,535); outcomes.csv YES price 0.082; safechoices 1-day favourite price 0.092");
-    }
-
-    /// <summary>The forecaster table as aligned plain text.</summary>
-    public static void WriteTable(TextWriter stdout, RunSummary summary)
-    {
-        ArgumentNullException.ThrowIfNull(stdout);
-        ArgumentNullException.ThrowIfNull(summary);
-        var (headers, rows) = SummaryWriter.Table(summary);
-        stdout.WriteLine(string.Create(Inv, $"{summary.Scenario}: seed {summary.Seed}, {summary.Events} events, {summary.Predictions} predictions, {summary.Intervals} intervals, {summary.Rejected} rejected"));
-        TextTable.Write(stdout, headers, rows);
-    }
-
     private static Action<RunProgress> PlainProgress(TextWriter stderr)
     {
         var clock = Stopwatch.StartNew();
@@ -253,7 +245,7 @@ public static class RunCommand
         };
     }
 
-    private static string Line(RunProgress p, TimeSpan elapsed) =>
+    internal static string Line(RunProgress p, TimeSpan elapsed) =>
         string.Create(Inv, $"{(p.Replaying ? "replaying (verifying the journal) " : string.Empty)}interval {p.Interval}/{p.TotalIntervals}  events resolved {p.EventsResolved}/{p.TotalEvents}  predictions {p.Predictions}  ({Rate(p.Predictions, elapsed)} predictions/s)");
 
     private static string Rate(long predictions, TimeSpan elapsed) =>

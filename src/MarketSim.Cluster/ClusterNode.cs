@@ -61,7 +61,8 @@ public sealed class ClusterNode : IAsyncDisposable
     internal IActorRef AskForwarder { get; }
 
     /// <summary>The node's AMQP connection (membership opens its own channels on it, so it dies with the node).</summary>
-    internal IConnection Connection => _connection;
+    /// <summary>The node's AMQP connection (for services that declare their own queues on it, e.g. the run queue).</summary>
+    public IConnection Connection => _connection;
 
     /// <summary>This node's address.</summary>
     public NodeAddress Address => Settings.Address;

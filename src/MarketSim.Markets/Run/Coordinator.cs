@@ -31,6 +31,13 @@ public sealed record CoordinatorContext(
 {
     /// <summary>The world, when the caller made it already (else <see cref="RunWorlds.Create"/>).</summary>
     public IRunWorld? World { get; init; }
+
+    /// <summary>
+    /// Where the miner shards run (null = child actors of the coordinator, in this process). Given the coordinator's
+    /// ref, returns a region actor: it receives every <see cref="IntervalOpened"/> and must send the coordinator exactly
+    /// one <see cref="ShardAnswered"/> per shard (or a <see cref="StepFailed"/>) — the cluster's shard region.
+    /// </summary>
+    public Func<IActorRef, IActorRef>? ShardRegion { get; init; }
 }
 
 /// <summary>
@@ -58,6 +65,8 @@ public sealed class CoordinatorActor : ReceiveActor
     private PredictionBatch?[] _batches = [];
     private List<PredictionBatch> _batchesNow = [];
     private IActorRef? _marketMaker;
+    private IActorRef? _region;
+    private int _shardCount;
     private ValidatorStepDone?[] _acks = [];
     private int _pendingShards;
     private int _pendingValidators;
@@ -101,7 +110,13 @@ public sealed class CoordinatorActor : ReceiveActor
     private void Start()
     {
         var s = _scenario;
-        for (var shard = 0; shard < s.ShardCount; shard++)
+        _shardCount = s.ShardCount;
+        if (_ctx.ShardRegion is { } region)
+        {
+            _region = region(Self);
+        }
+
+        for (var shard = 0; _region is null && shard < s.ShardCount; shard++)
         {
             var first = shard * s.ShardSize;
             var count = Math.Min(s.ShardSize, s.MinerCount - first);
@@ -127,7 +142,7 @@ public sealed class CoordinatorActor : ReceiveActor
                 break;
         }
 
-        _batches = new PredictionBatch?[_shards.Count];
+        _batches = new PredictionBatch?[_shardCount];
         _acks = new ValidatorStepDone?[_validators.Count];
         var start = s.Timeline.Epoch + TimeSpan.FromTicks(_firstInterval * s.Timeline.IntervalLength.Ticks);
         _ctx.Journal.Append(JournalIds.Run, new RunStarted(s.Name, s.Seed, s.MinerCount, s.Validators.Count, _issuer.TotalEvents, _ctx.ScenarioHocon), start);
@@ -178,7 +193,7 @@ public sealed class CoordinatorActor : ReceiveActor
 
     private void DispatchToShards()
     {
-        if (_openIds.Count == 0 || _shards.Count == 0)
+        if (_openIds.Count == 0 || _shardCount == 0)
         {
             _pendingShards = 0;
             AfterPredictions();
@@ -186,7 +201,13 @@ public sealed class CoordinatorActor : ReceiveActor
         }
 
         var opened = new IntervalOpened(_interval, _now, [.. _openIds], [.. _openChi], [.. _openPrices]);
-        _pendingShards = _shards.Count;
+        _pendingShards = _shardCount;
+        if (_region is not null)
+        {
+            _region.Tell(opened, Self);
+            return;
+        }
+
         foreach (var shard in _shards)
         {
             shard.Tell(opened, Self);

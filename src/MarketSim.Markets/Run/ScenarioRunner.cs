@@ -17,6 +17,9 @@ public sealed record RunOptions(CancellationToken Cancellation = default, Action
 
     /// <summary>Benchmark baseline: play the run but persist nothing (no journal, no summary).</summary>
     public bool DiscardJournal { get; init; }
+
+    /// <summary>Where the miner shards run (see <see cref="CoordinatorContext.ShardRegion"/>); null = in this process.</summary>
+    public Func<IActorRef, IActorRef>? ShardRegion { get; init; }
 }
 
 /// <summary>The result of <see cref="ScenarioRunner.Run"/>.</summary>
@@ -219,7 +222,7 @@ public static class ScenarioRunner
         try
         {
             var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion);
+            var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion) { ShardRegion = options.ShardRegion };
             var coordinator = system.ActorOf(Props.Create(() => new CoordinatorActor(scenario, context)), "coordinator");
             coordinator.Tell(StartRun.Instance, ActorRefs.Nobody);
             return completion.Task.GetAwaiter().GetResult();

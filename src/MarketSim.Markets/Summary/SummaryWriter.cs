@@ -104,6 +104,51 @@ public static class SummaryWriter
     }
 
     /// <summary>Column headers and formatted cells of the forecaster table (shared by summary.md and the CLI).</summary>
+    /// <summary>
+    /// What <c>marketsim run</c> prints after a complete run: <see cref="WriteTable"/>, the LMSR market maker's P&amp;L when
+    /// there is one, and for a replay (<paramref name="replay"/>) the market baseline beside the public anchors.
+    /// </summary>
+    public static void WriteReport(TextWriter output, RunSummary summary, bool replay)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(summary);
+        WriteTable(output, summary);
+        if (summary.MarketMaker is { } mm)
+        {
+            output.WriteLine(string.Create(Inv, $"LMSR market maker: {mm.Markets} markets, {mm.Trades} trades, P&L {mm.Pnl:F4}; traders' P&L: {string.Join(", ", mm.Forecasters.Select(f => string.Create(Inv, $"{f.Forecaster} {f.Pnl:F4}")))}"));
+        }
+
+        if (replay)
+        {
+            WriteMarketBaseline(output, summary);
+        }
+    }
+
+    /// <summary>
+    /// A replay's market baseline (the market-follower group without delay: the price itself) beside the public anchors of
+    /// shared/spec/polymarket.md §6.
+    /// </summary>
+    public static void WriteMarketBaseline(TextWriter output, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(summary);
+        var market = summary.Forecasters.FirstOrDefault(f => f.Kind == "market-follower");
+        output.WriteLine(market is null
+            ? "market baseline: no market-follower miner in this scenario"
+            : string.Create(Inv, $"market baseline ({market.Name}): Brier {market.Brier:F4} over {market.Predictions} answers"));
+        output.WriteLine("anchors (shared/spec/polymarket.md §6): brier.fyi one month before close 0.09 (n = 76,941), median at market midpoint 0.0225 (n = 443,535); outcomes.csv YES price 0.082; safechoices 1-day favourite price 0.092");
+    }
+
+    /// <summary>The headline and the forecaster table as aligned plain text (what <c>marketsim run</c> prints).</summary>
+    public static void WriteTable(TextWriter output, RunSummary summary)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(summary);
+        var (headers, rows) = Table(summary);
+        output.WriteLine(string.Create(Inv, $"{summary.Scenario}: seed {summary.Seed}, {summary.Events} events, {summary.Predictions} predictions, {summary.Intervals} intervals, {summary.Rejected} rejected"));
+        TextTable.Write(output, headers, rows);
+    }
+
     public static (IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows) Table(RunSummary s)
     {
         ArgumentNullException.ThrowIfNull(s);

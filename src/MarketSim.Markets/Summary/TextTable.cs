@@ -1,7 +1,7 @@
-namespace MarketSim.Cli;
+namespace MarketSim.Markets.Summary;
 
 /// <summary>Plain aligned text tables: first column left-aligned, the others right-aligned, two spaces apart.</summary>
-internal static class TextTable
+public static class TextTable
 {
     public static void Write(TextWriter output, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
     {
