@@ -133,7 +133,6 @@ public static class NodeHost
     private static async Task HandOffAsync(ShardHostState shards, TimeSpan timeout, TextWriter stdout, NodeAddress self)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var released = shards.Released;
         while (shards.Hosted.Count > 0 && clock.Elapsed < timeout)
         {
             await Task.Delay(100).ConfigureAwait(false);
@@ -141,7 +140,7 @@ public static class NodeHost
 
         var left = shards.Hosted;
         stdout.WriteLine(left.Count == 0
-            ? $"marketsim node {self}: handoff done ({shards.Released - released} shards moved away, {clock.Elapsed.TotalSeconds:F1} s)"
+            ? $"marketsim node {self}: handoff done (no shard left here; {shards.Released} shards moved to other nodes by their coordinators)"
             : $"marketsim node {self}: handoff timed out after {timeout.TotalSeconds:F0} s with {left.Count} shards still here ({string.Join(", ", left.Select(h => $"{h.RunId}/shard-{h.Shard}"))}); their coordinators re-place them when this node is gone");
     }
 
