@@ -170,6 +170,23 @@ public sealed partial class ClusterRunSpec : IDisposable
         Assert.Contains(c.Address, Pbm(coordinator, "shards", "show"), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_run_submitted_where_no_coordinator_node_runs_fails_at_once_and_leaves_nothing_queued()
+    {
+        StartNode("miners");
+        var client = Submit();
+        Assert.True(client.WaitForExit(TimeSpan.FromSeconds(60)), client.Output);
+        Assert.Equal(1, client.ExitCode);
+        Assert.Contains($"no coordinator node is taking runs in cluster {_cluster}", client.Output, StringComparison.Ordinal);
+        var folder = Directory.GetDirectories(Path.Combine(_dir, "client")).Single();
+        Assert.Contains("\"failed\"", File.ReadAllText(Path.Combine(folder, "status.json")), StringComparison.Ordinal);
+
+        // a coordinator that starts later finds no stale submission
+        var coordinator = StartNode("coordinator,validator");
+        Thread.Sleep(1000);
+        Assert.StartsWith("no run", Pbm(coordinator, "run", "status"), StringComparison.Ordinal);
+    }
+
     private NodeProcess StartNode(string roles, params string[] extra)
     {
         var node = NodeProcess.Start(Env, roles, ["--set", $"marketsim.node.runs-dir={Path.Combine(_dir, "node-" + _nodes.Count.ToString(CultureInfo.InvariantCulture))}", .. extra]);
