@@ -42,6 +42,10 @@ public static class ClusterRunClient
     /// stop after the current interval.
     /// </summary>
     public static async Task<RunFinished> RunAsync(PreparedRun prepared, string runId, Config config, Action<RunProgressUpdate>? progress, Action<string>? warning, CancellationToken cancel)
+        => await RunAsync(prepared, runId, config, progress, warning, TimeSpan.FromSeconds(30), cancel).ConfigureAwait(false);
+
+    /// <summary>As above; <paramref name="quietAfter"/>: after this long without news, <paramref name="warning"/> says so (and again each time it passes).</summary>
+    public static async Task<RunFinished> RunAsync(PreparedRun prepared, string runId, Config config, Action<RunProgressUpdate>? progress, Action<string>? warning, TimeSpan quietAfter, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(prepared);
         ArgumentNullException.ThrowIfNull(config);
@@ -82,8 +86,24 @@ public static class ClusterRunClient
             IActorRef? coordinator = null;
             var cancelSent = false;
             using var registration = cancel.Register(() => inbox.Writer.TryWrite(new Incoming(new CancelRun(runId), ActorRefs.Nobody)));
-            await foreach (var item in inbox.Reader.ReadAllAsync(CancellationToken.None).ConfigureAwait(false))
+            while (true)
             {
+                Incoming item;
+                using (var quiet = new CancellationTokenSource(quietAfter))
+                {
+                    try
+                    {
+                        item = await inbox.Reader.ReadAsync(quiet.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+                    {
+                        warning?.Invoke(coordinator is null
+                            ? $"no coordinator has started run {runId} after {quietAfter.TotalSeconds:F0} s (it waits in {queue} until a coordinator node is free)"
+                            : $"no news from the coordinator for {quietAfter.TotalSeconds:F0} s (if its node died, the run moves to another coordinator node; it waits in {queue} until one is up)");
+                        continue;
+                    }
+                }
+
                 switch (item.Message)
                 {
                     case CancelRun c when !cancelSent:
@@ -110,8 +130,6 @@ public static class ClusterRunClient
                         return f;
                 }
             }
-
-            throw new ClusterRunException("the client stopped before the run finished");
         }
         finally
         {

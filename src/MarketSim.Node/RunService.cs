@@ -166,7 +166,8 @@ public sealed class RunService : IAsyncDisposable
             _cancelRun = cancel;
         }
 
-        var neutral = MarketSim.Markets.Scenarios.ScenarioRenderer.ToHocon(ScenarioRunner.DeploymentNeutral(scenario));
+        // miner nodes get the scenario with its deployment settings (LLM cache mode and folder); passwords are never rendered
+        var forMiners = ScenarioRenderer.ToHocon(scenario);
         IActorRef? region = null;
         var lastProgress = 0L;
         var options = new RunOptions(
@@ -184,7 +185,7 @@ public sealed class RunService : IAsyncDisposable
             w => client.Tell(new RunWarning(submission.RunId, w), _actor))
         {
             ShardRegion = coordinator => region = _node.System.ActorOf(
-                Props.Create(() => new ShardRegionActor(submission.RunId, neutral, scenario, _membership, coordinator, tracker, _settings.PlacementCheckInterval)),
+                Props.Create(() => new ShardRegionActor(submission.RunId, forMiners, scenario, _membership, coordinator, tracker, _settings.PlacementCheckInterval)),
                 "region-" + Interlocked.Increment(ref _regions).ToString(System.Globalization.CultureInfo.InvariantCulture)),
         };
         RunOutcome outcome;
