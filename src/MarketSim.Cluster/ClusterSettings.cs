@@ -50,6 +50,12 @@ public sealed record ClusterSettings
     /// <summary>How long the set of unreachable members must stay unchanged before the downing strategy acts.</summary>
     public TimeSpan StableAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>
+    /// Whether <see cref="ClusterMembership.StartAsync"/> joins the cluster at once (<c>auto-join = on</c>, default) or leaves the node
+    /// out until <see cref="ClusterMembership.Join"/> (pbm <c>cluster join -a ADDRESS</c>).
+    /// </summary>
+    public bool AutoJoin { get; init; } = true;
+
     /// <summary>This node's address.</summary>
     public NodeAddress Address => new(ClusterName, Hostname, NodeId);
 
@@ -115,6 +121,7 @@ public sealed record ClusterSettings
             AcceptableHeartbeatPause = Positive(c.GetTimeSpan(p + "failure-detector.acceptable-heartbeat-pause", TimeSpan.FromSeconds(5), allowInfinite: false), "failure-detector.acceptable-heartbeat-pause"),
             DowningStrategy = ReadDowning(c.GetString(p + "downing.strategy") ?? "keep-majority"),
             StableAfter = c.GetTimeSpan(p + "downing.stable-after", TimeSpan.FromSeconds(10), allowInfinite: false),
+            AutoJoin = ReadOnOff(c.GetString(p + "auto-join") ?? "on", "auto-join"),
         };
     }
 
@@ -133,6 +140,13 @@ public sealed record ClusterSettings
         "keep-majority" => "keep-majority",
         "off" or "false" or "no" or "" => "off",
         _ => throw new InvalidOperationException($"marketsim.cluster.downing.strategy [{text}] must be keep-majority or off."),
+    };
+
+    private static bool ReadOnOff(string text, string key) => text.Trim().ToLowerInvariant() switch
+    {
+        "on" or "true" or "yes" => true,
+        "off" or "false" or "no" => false,
+        _ => throw new InvalidOperationException($"marketsim.cluster.{key} [{text}] must be on or off."),
     };
 
     private static string[] ReadRoles(IReadOnlyList<string> roles)

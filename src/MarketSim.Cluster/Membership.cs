@@ -104,6 +104,7 @@ public sealed class ClusterMembership : IAsyncDisposable
     private long _malformedHeartbeats;
     private long _publishFailures;
     private int _disposed;
+    private bool _joined;
 
     private sealed class Entry(NodeAddress address, MemberStatus status, string[] roles, string appVersion, long now)
     {
@@ -131,7 +132,11 @@ public sealed class ClusterMembership : IAsyncDisposable
         _publishChannel = publish;
         _consumeChannel = consume;
         _self = new Entry(node.Address, MemberStatus.Joining, node.Settings.Roles.ToArray(), node.Settings.AppVersion, Now);
-        _members[_self.Address.Node] = _self;
+        if (node.Settings.AutoJoin)
+        {
+            _joined = true;
+            _members[_self.Address.Node] = _self;
+        }
     }
 
     /// <summary>The fanout exchange carrying the heartbeats of a cluster.</summary>
@@ -146,7 +151,23 @@ public sealed class ClusterMembership : IAsyncDisposable
     /// <summary>This node's address.</summary>
     public NodeAddress SelfAddress => _self.Address;
 
-    /// <summary>This node as it sees itself.</summary>
+    /// <summary>
+    /// Whether this node has joined the cluster (at start with <c>auto-join = on</c>, else by <see cref="Join"/>). A node that has not
+    /// joined publishes no heartbeat, is in no member's view, and is not in its own <see cref="Members"/> (which lists the members it
+    /// hears); its <see cref="Self"/> says Joining.
+    /// </summary>
+    public bool Joined
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _joined;
+            }
+        }
+    }
+
+    /// <summary>This node as it sees itself (Joining, and not gossiped, while it has not <see cref="Joined"/>).</summary>
     public Member Self
     {
         get
@@ -158,7 +179,7 @@ public sealed class ClusterMembership : IAsyncDisposable
         }
     }
 
-    /// <summary>The members this node knows, Removed ones excluded, ordered by address.</summary>
+    /// <summary>The members this node knows, Removed ones excluded, ordered by address (itself only once it has <see cref="Joined"/>).</summary>
     public IReadOnlyList<Member> Members
     {
         get
@@ -202,7 +223,11 @@ public sealed class ClusterMembership : IAsyncDisposable
 
     private static long Now => Environment.TickCount64;
 
-    /// <summary>Join the cluster of <paramref name="node"/>: declare the gossip exchange and this node's heartbeat queue, start heartbeating.</summary>
+    /// <summary>
+    /// Membership for <paramref name="node"/>: declare the gossip exchange and this node's heartbeat queue, listen to the cluster's
+    /// heartbeats and, with <c>auto-join = on</c> (default), join at once (start heartbeating); with <c>auto-join = off</c> the node
+    /// stays out of the cluster until <see cref="Join"/>.
+    /// </summary>
     public static async Task<ClusterMembership> StartAsync(ClusterNode node, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(node);
@@ -222,18 +247,82 @@ public sealed class ClusterMembership : IAsyncDisposable
             return Task.CompletedTask;
         };
         await consume.BasicConsumeAsync(membership.GossipQueueName, autoAck: true, consumer, cancellationToken).ConfigureAwait(false);
-        membership._system.Log.Info("Cluster member {0} joining (roles [{1}], gossip exchange {2})", node.Address, string.Join(",", node.Settings.Roles), exchange);
-        membership.Publish([new MemberJoined(membership.Self)]);
+        if (node.Settings.AutoJoin)
+        {
+            membership._system.Log.Info("Cluster member {0} joining (roles [{1}], gossip exchange {2})", node.Address, string.Join(",", node.Settings.Roles), exchange);
+            membership.Publish([new MemberJoined(membership.Self)]);
+        }
+        else
+        {
+            membership._system.Log.Info("Cluster node {0} listening on gossip exchange {1}, not joined (auto-join off; join with cluster join -a ADDRESS)", node.Address, exchange);
+        }
         membership._loop = Task.Run(membership.LoopAsync);
         return membership;
+    }
+
+    /// <summary>
+    /// Join the cluster through <paramref name="address"/> (Akka's <c>Cluster.Join</c>): a member this node hears (its heartbeats), or
+    /// this node itself (forms the cluster when no other member is there, like Akka's first seed node). This node starts heartbeating
+    /// as Joining and the leader moves it Up. Returns false, changing nothing, when this node has already joined.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">
+    /// The address belongs to another cluster name (a node joins only the cluster of its own name: the broker exchange is per name,
+    /// so joining another cluster needs a restart with that name); the address is not a member this node hears; or this node was
+    /// Removed (a removed node cannot rejoin: restart it).
+    /// </exception>
+    public bool Join(NodeAddress address)
+    {
+        ArgumentNullException.ThrowIfNull(address);
+        var self = SelfAddress;
+        var events = new List<ClusterDomainEvent>();
+        lock (_lock)
+        {
+            if (_self.Status == MemberStatus.Removed)
+            {
+                throw new InvalidOperationException($"{self} was removed from cluster [{self.ClusterName}] and cannot join again: restart the node (a restarted node is a new member).");
+            }
+            if (address.ClusterName != self.ClusterName)
+            {
+                throw new InvalidOperationException(
+                    $"cannot join {address}: its cluster name [{address.ClusterName}] is not this node's cluster name [{self.ClusterName}] " +
+                    $"(the broker exchange is per cluster name; restart the node with marketsim.cluster.name = {address.ClusterName} to join that cluster).");
+            }
+            if (_joined)
+            {
+                return false;
+            }
+            if (address != self && (!_members.TryGetValue(address.Node, out var contact) || !contact.Reachable || contact.Status > MemberStatus.Leaving))
+            {
+                var heard = _members.Values.Where(e => e.Reachable && e.Status <= MemberStatus.Leaving).Select(e => e.Address.ToString()).Order(StringComparer.Ordinal).ToList();
+                throw new InvalidOperationException(
+                    $"cannot join {address}: this node does not hear it as a member of cluster [{self.ClusterName}] " +
+                    $"(members heard: {(heard.Count == 0 ? "none" : string.Join(", ", heard))}; join {self} itself to form the cluster).");
+            }
+            _joined = true;
+            _self.LastSeen = Now;
+            _self.TicksInStatus = 0;
+            _members[_self.Address.Node] = _self;
+            events.Add(new MemberJoined(_self.ToMember()));
+            UpdateLeader(events);
+        }
+        _system.Log.Info("Cluster member {0} joining through {1} (roles [{2}])", self, address, string.Join(",", _self.Roles));
+        Publish(events);
+        return true;
     }
 
     /// <summary>Graceful leave of <paramref name="address"/> (any member; the state spreads with the gossip). False when the member is unknown.</summary>
     public bool Leave(NodeAddress address) => Change(address, MemberStatus.Leaving, [MemberStatus.Joining, MemberStatus.Up]);
 
-    /// <summary>Graceful leave of this node; completes when this node has seen itself Removed or <paramref name="timeout"/> passed (then false).</summary>
+    /// <summary>
+    /// Graceful leave of this node; completes when this node has seen itself Removed or <paramref name="timeout"/> passed (then false);
+    /// true at once when this node never joined.
+    /// </summary>
     public async Task<bool> LeaveAsync(TimeSpan timeout)
     {
+        if (!Joined)
+        {
+            return true; // never joined (auto-join off): nothing to leave
+        }
         Leave(SelfAddress);
         try
         {
@@ -351,7 +440,7 @@ public sealed class ClusterMembership : IAsyncDisposable
                 LeaderActions(now, events);
                 UpdateLeader(events);
             }
-            if (_self.Status != MemberStatus.Removed)
+            if (_joined && _self.Status != MemberStatus.Removed)
             {
                 heartbeat = BuildHeartbeat();
             }
