@@ -103,11 +103,10 @@ public sealed class RunService : IAsyncDisposable
     {
         var log = _node.System.Log;
         var client = _node.RemoteRef(submission.ClientPath);
-        RunFinished finished;
-        var requeue = false;
+        RunFinished? finished;
         try
         {
-            finished = PlayCore(submission, redelivered, client, out requeue);
+            finished = PlayCore(submission, redelivered, client);
         }
         catch (Exception e)
         {
@@ -117,7 +116,7 @@ public sealed class RunService : IAsyncDisposable
 
         try
         {
-            if (requeue)
+            if (finished is null)
             {
                 // this node is stopping: the next coordinator node resumes the run from the journal
                 _channel.BasicNackAsync(tag, multiple: false, requeue: true).AsTask().GetAwaiter().GetResult();
@@ -134,9 +133,9 @@ public sealed class RunService : IAsyncDisposable
         }
     }
 
-    private RunFinished PlayCore(RunSubmission submission, bool redelivered, RemoteActorRef client, out bool requeue)
+    /// <summary>Plays the run; null when this node is stopping and the run goes back to the queue.</summary>
+    private RunFinished? PlayCore(RunSubmission submission, bool redelivered, RemoteActorRef client)
     {
-        requeue = false;
         var log = _node.System.Log;
         var self = _membership.SelfAddress.ToString();
         if (string.IsNullOrEmpty(_connectionString))
@@ -149,8 +148,7 @@ public sealed class RunService : IAsyncDisposable
         using var journalLock = AcquireRunLock(submission, log);
         if (journalLock is null)
         {
-            requeue = true;
-            return null!;
+            return null;
         }
 
         var folder = RunFolder.Create(_settings.RunsDir, scenario.Name, DateTimeOffset.UtcNow);
@@ -210,7 +208,7 @@ public sealed class RunService : IAsyncDisposable
         Finished++;
         if (outcome.State == RunState.Interrupted && _stop.IsCancellationRequested)
         {
-            requeue = true;
+            return null;
         }
 
         string? report = null;

@@ -1,7 +1,8 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
-using MarketSim.Cli;
+using MarketSim.Cli.Tests;
 using MarketSim.Markets.Journal;
+using MarketSim.Markets.Tests.Run;
 
 namespace MarketSim.Node.Tests;
 
@@ -203,11 +204,9 @@ public sealed partial class ClusterRunSpec : IDisposable
 
     private static string Pbm(NodeProcess node, params string[] command)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(["pbm", node.Pbm, .. command], stdout, stderr);
-        Assert.True(code == 0, $"pbm {node.Pbm} {string.Join(' ', command)} exited {code}: {stdout}{stderr}");
-        return stdout.ToString();
+        var r = CliRunner.Run(["pbm", node.Pbm, .. command]);
+        Assert.True(r.ExitCode == 0, $"pbm {node.Pbm} {string.Join(' ', command)} exited {r.ExitCode}: {r.Out}{r.Err}");
+        return r.Out;
     }
 
     /// <summary>Polls <c>cluster show</c> until <paramref name="count"/> members are up; returns its output.</summary>
@@ -275,28 +274,16 @@ public sealed partial class ClusterRunSpec : IDisposable
     /// <summary>The cluster run's summary.json and journal rows equal those of the embedded run of the same scenario and overrides.</summary>
     private void AssertIdenticalToEmbedded(string clusterFolder, params string[] sets)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
         var outDir = Path.Combine(_dir, "embedded-" + Guid.NewGuid().ToString("N")[..6]);
-        var code = CliApp.Run(["run", Path.Combine(Repo.Root, "scenarios", "parity-cliff-fog.conf"), "--out", outDir, "--quiet", .. sets], stdout, stderr);
-        Assert.True(code == 0, stderr.ToString());
+        var run = CliRunner.Run(["run", Path.Combine(CliRunner.RepoRoot, "scenarios", "parity-cliff-fog.conf"), "--out", outDir, "--quiet", .. sets]);
+        Assert.True(run.ExitCode == 0, run.Err);
         var embedded = Directory.GetDirectories(outDir).Single();
         Assert.True(File.ReadAllBytes(Path.Combine(embedded, "summary.json")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(clusterFolder, "summary.json"))), "summary.json differs from the embedded run's");
         Assert.Contains("\"complete\"", File.ReadAllText(Path.Combine(clusterFolder, "status.json")), StringComparison.Ordinal);
 
-        using var expected = RunJournals.OpenReader(embedded);
-        using var actual = RunJournals.OpenReader(clusterFolder);
+        var actual = RunJournals.OpenReader(clusterFolder);
         Assert.StartsWith("postgres:", actual.Location, StringComparison.Ordinal);
-        var want = expected.AllRows().ToList();
-        var got = actual.AllRows().ToList();
-        Assert.Equal(want.Count, got.Count);
-        for (var i = 0; i < want.Count; i++)
-        {
-            var (w, g) = (want[i], got[i]);
-            Assert.True(w.Ordering == g.Ordering && w.PersistenceId == g.PersistenceId && w.SequenceNr == g.SequenceNr && w.Manifest == g.Manifest
-                && w.Timestamp == g.Timestamp && w.Payload.AsSpan().SequenceEqual(g.Payload) && w.Tags.SequenceEqual(g.Tags),
-                $"journal row {w.Ordering} differs: embedded {w.PersistenceId}/{w.SequenceNr} {w.Manifest}, cluster {g.PersistenceId}/{g.SequenceNr} {g.Manifest}");
-        }
+        JournalRows.AssertSame(JournalRows.Read(RunJournals.OpenReader(embedded)), JournalRows.Read(actual));
     }
 
     private static string Required(string variable, string what) => Environment.GetEnvironmentVariable(variable) is { Length: > 0 } v

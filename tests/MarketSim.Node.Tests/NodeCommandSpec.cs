@@ -1,4 +1,4 @@
-using MarketSim.Cli;
+using MarketSim.Cli.Tests;
 using MarketSim.Hocon;
 
 namespace MarketSim.Node.Tests;
@@ -8,13 +8,11 @@ public sealed class NodeCommandSpec
 {
     private static (int Code, string Err) Cli(params string[] args)
     {
-        var stdout = new StringWriter();
-        var stderr = new StringWriter();
-        var code = CliApp.Run(args, stdout, stderr);
-        return (code, stderr.ToString());
+        var r = CliRunner.Run(args);
+        return (r.ExitCode, r.Err);
     }
 
-    private static readonly string NodeConf = Path.Combine(Repo.Root, "hocon", "node.conf");
+    private static readonly string NodeConf = Path.Combine(CliRunner.RepoRoot, "hocon", "node.conf");
 
     [Fact]
     public void A_coordinator_without_the_validator_role_is_refused_before_connecting()
@@ -45,7 +43,7 @@ public sealed class NodeCommandSpec
     public void Cluster_runs_refuse_resume_and_the_sqlite_journal()
     {
         Assert.Equal(2, Cli("run", "--resume", "x", "--cluster", NodeConf).Code);
-        var (code, err) = Cli("run", Path.Combine(Repo.Root, "scenarios", "parity-cliff-fog.conf"), "--journal", "sqlite", "--cluster", NodeConf);
+        var (code, err) = Cli("run", Path.Combine(CliRunner.RepoRoot, "scenarios", "parity-cliff-fog.conf"), "--journal", "sqlite", "--cluster", NodeConf);
         Assert.Equal(2, code);
         Assert.Contains("journal to PostgreSQL", err, StringComparison.Ordinal);
     }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
+using MarketSim.Cli.Tests;
 
 namespace MarketSim.Node.Tests;
 
@@ -25,7 +26,7 @@ internal sealed partial class MarketsimProcess : IDisposable
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "marketsim.dll");
         var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = Repo.Root };
+        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = CliRunner.RepoRoot };
         info.ArgumentList.Add(dll);
         foreach (var a in args)
         {
@@ -139,24 +140,4 @@ internal sealed partial class NodeProcess(MarketsimProcess process, string addre
 
     [GeneratedRegex(@"^marketsim node (akka://\S+) up; roles \[[^\]]*\]; pbm 127\.0\.0\.1:(\d+)$")]
     private static partial Regex UpLine();
-}
-
-internal static class Repo
-{
-    /// <summary>The repository root (holds MarketSim.sln), found by walking up from the test binaries.</summary>
-    public static string Root
-    {
-        get
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "MarketSim.sln")))
-                {
-                    return dir.FullName;
-                }
-            }
-
-            throw new InvalidOperationException("MarketSim.sln not found above " + AppContext.BaseDirectory);
-        }
-    }
 }

@@ -39,26 +39,6 @@ public sealed class PostgresRunSpec : IDisposable
 
     private static string NewSchema() => "t_run_" + Guid.NewGuid().ToString("N")[..12];
 
-    private static List<StoredRow> Rows(IRunJournalReader reader)
-    {
-        using (reader)
-        {
-            return [.. reader.AllRows()];
-        }
-    }
-
-    private static void AssertSameRows(IReadOnlyList<StoredRow> expected, IReadOnlyList<StoredRow> actual)
-    {
-        Assert.Equal(expected.Count, actual.Count);
-        for (var i = 0; i < expected.Count; i++)
-        {
-            var (e, a) = (expected[i], actual[i]);
-            Assert.Equal((e.Ordering, e.PersistenceId, e.SequenceNr, e.Manifest, e.Timestamp), (a.Ordering, a.PersistenceId, a.SequenceNr, a.Manifest, a.Timestamp));
-            Assert.Equal(e.Tags, a.Tags);
-            Assert.True(e.Payload.AsSpan().SequenceEqual(a.Payload), $"payload of row {e.Ordering} differs");
-        }
-    }
-
     [Fact]
     public void A_run_on_PostgreSQL_stores_the_same_rows_and_gives_the_same_summary_as_on_SQLite()
     {
@@ -68,7 +48,7 @@ public sealed class PostgresRunSpec : IDisposable
 
         Assert.Equal(RunState.Complete, pg.State);
         Assert.False(File.Exists(pg.Folder.JournalFile), "a PostgreSQL run writes no journal.db");
-        AssertSameRows(Rows(SqliteJournalReader.Open(sqlite.Folder.JournalFile)), Rows(PostgresRunJournal.Open(ConnectionString, schema)));
+        JournalRows.AssertSame(JournalRows.Read(SqliteJournalReader.Open(sqlite.Folder.JournalFile)), JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema)));
         Assert.Equal(File.ReadAllBytes(sqlite.Folder.SummaryJsonFile), File.ReadAllBytes(pg.Folder.SummaryJsonFile));
 
         // The run folder says where its journal is, without the password; RunJournals finds it from the folder alone.
@@ -79,7 +59,7 @@ public sealed class PostgresRunSpec : IDisposable
         var ids = reader.PersistenceIds();
         Assert.Equal(["issuer", "run", "shard-0", "shard-1"], ids.Take(4));
         Assert.Equal("validator-peer-1.5.5", ids[^1]);
-        Assert.Equal(Rows(SqliteJournalReader.Open(sqlite.Folder.JournalFile)).Count(r => r.PersistenceId == "issuer"), reader.HighestSequenceNr("issuer"));
+        Assert.Equal(JournalRows.Read(SqliteJournalReader.Open(sqlite.Folder.JournalFile)).Count(r => r.PersistenceId == "issuer"), reader.HighestSequenceNr("issuer"));
     }
 
     [Fact]
@@ -118,7 +98,7 @@ public sealed class PostgresRunSpec : IDisposable
         Assert.Equal(RunState.Failed, failed.State);
         Assert.Contains("rolled back", failed.Error!.Message, StringComparison.Ordinal);
         Assert.Contains("--resume", File.ReadAllText(failed.Folder.StatusFile), StringComparison.Ordinal);
-        var kept = Rows(PostgresRunJournal.Open(ConnectionString, schema));
+        var kept = JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema));
         Assert.NotEmpty(kept);
         Assert.Equal(Enumerable.Range(1, kept.Count).Select(i => (long)i), kept.Select(r => r.Ordering)); // a gap-free prefix
 
@@ -126,7 +106,7 @@ public sealed class PostgresRunSpec : IDisposable
         var resumed = ScenarioRunner.Run(RunPreparation.Resume(failed.Folder.Path, ["marketsim.persistence.postgres.connection-string=" + ConnectionString]));
 
         Assert.Equal(RunState.Complete, resumed.State);
-        AssertSameRows(Rows(SqliteJournalReader.Open(reference.Folder.JournalFile)), Rows(PostgresRunJournal.Open(ConnectionString, schema)));
+        JournalRows.AssertSame(JournalRows.Read(SqliteJournalReader.Open(reference.Folder.JournalFile)), JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema)));
         Assert.Equal(File.ReadAllBytes(reference.Folder.SummaryJsonFile), File.ReadAllBytes(failed.Folder.SummaryJsonFile));
     }
 
