@@ -1,6 +1,6 @@
-# The MarketSim node image (docker-compose.yml, docs/cluster-deploy.md): the `marketsim` command line
-# with hocon/ and scenarios/; the default command prints the help. A cluster node:
-#   docker run ... marketsim:latest node --config hocon/node.conf --roles miners,gpu
+# The MarketSim image: the `marketsim` command line with hocon/ and scenarios/; the default command
+# prints the help. An embedded run:
+#   docker run -v "$PWD/runs:/app/runs" marketsim:latest run scenarios/parity-cliff-fog.conf --out /app/runs
 
 # -- build: restore and publish the CLI (framework-dependent, Release)
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
@@ -17,7 +17,7 @@ WORKDIR /app
 COPY --from=build /out/ /app/
 COPY hocon/ /app/hocon/
 COPY scenarios/ /app/scenarios/
-# Run folders (marketsim.node.runs-dir, a volume in docker-compose.yml) belong to the non-root user
+# Run folders (mount a volume on /app/runs) belong to the non-root user
 # the .NET images ship (app, uid $APP_UID = 1654).
 RUN mkdir -p /app/runs && chown "$APP_UID" /app/runs
 USER $APP_UID

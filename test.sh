@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every MarketSim test on a fresh machine with the .NET 10 SDK (as root, or with sudo).
-# It installs and starts the services the integration tests use (PostgreSQL, RabbitMQ: Debian
-# packages, loopback only, data in a temporary folder), checks formatting, builds with warnings
+# It installs and starts the services the integration tests use (PostgreSQL: a Debian
+# package, loopback only, data in a temporary folder), checks formatting, builds with warnings
 # as errors, runs all test projects, and stops the services again.
 # Extra arguments go to `dotnet test`, e.g. ./test.sh --filter "FullyQualifiedName~Hocon".
 set -euo pipefail
@@ -27,15 +27,6 @@ export MARKETSIM_DUCKDB_NODE_MODULES=$duckdb_modules
 # under 1 s after that. A plain assignment, so that a failed install stops the script (set -e).
 llm_modules=$(scripts/llm-setup.sh)
 export MARKETSIM_LLM_NODE_MODULES=$llm_modules
-# Debian's docker-compose (1.29) validates docker-compose.yml for the DockerCompose specs
-# (tests/MarketSim.Cli.Tests/DockerComposeSpec.cs); no Docker daemon is needed.
-if ! command -v docker-compose >/dev/null; then
-  echo "== installing docker-compose (apt-get)"
-  as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends docker-compose >/dev/null
-fi
-
 echo "== restore + build (Release, warnings are errors)"
 dotnet build MarketSim.sln -c Release -nologo -v q
 

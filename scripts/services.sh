@@ -1,18 +1,14 @@
 #!/usr/bin/env bash
 # Installs (Debian packages) and starts the services MarketSim's integration tests use, bound to
-# 127.0.0.1, with data in a temporary folder: PostgreSQL 15 and RabbitMQ.
+# 127.0.0.1, with data in a temporary folder: PostgreSQL.
 #   scripts/services.sh start DIR   -> writes DIR/env (source it for the MARKETSIM_TEST_* variables)
 #   scripts/services.sh stop DIR
-# Ports: PostgreSQL 54329, RabbitMQ AMQP 5679 (distribution 25679). Override with
-# MARKETSIM_PG_PORT / MARKETSIM_AMQP_PORT.
+# Port: PostgreSQL 54329 (override with MARKETSIM_PG_PORT).
 set -euo pipefail
 
 cmd=${1:?usage: services.sh start|stop DIR}
 dir=${2:?usage: services.sh start|stop DIR}
 pg_port=${MARKETSIM_PG_PORT:-54329}
-amqp_port=${MARKETSIM_AMQP_PORT:-5679}
-dist_port=$((amqp_port + 20000))
-rabbit_node="marketsim-test@localhost"
 
 log() { echo "services: $*" >&2; }
 
@@ -26,7 +22,6 @@ pg_bin() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1; }
 install_packages() {
   local missing=()
   [ -n "$(pg_bin)" ] || missing+=(postgresql)
-  command -v rabbitmq-server >/dev/null || [ -x /usr/sbin/rabbitmq-server ] || missing+=(rabbitmq-server)
   if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]} (apt-get)"
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
@@ -50,41 +45,13 @@ start() {
   "$bin/pg_isready" -h 127.0.0.1 -p "$pg_port" -t 30 >/dev/null
   log "PostgreSQL up on 127.0.0.1:$pg_port"
 
-  # RabbitMQ: a private node (own name, ports and data folder).
-  mkdir -p "$dir/rabbit/mnesia" "$dir/rabbit/log"
-  chown -R rabbitmq "$dir/rabbit" 2>/dev/null || true
-  export RABBITMQ_NODENAME=$rabbit_node RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 ERL_EPMD_ADDRESS=127.0.0.1 \
-    RABBITMQ_NODE_PORT=$amqp_port RABBITMQ_DIST_PORT=$dist_port \
-    RABBITMQ_MNESIA_BASE=$dir/rabbit/mnesia RABBITMQ_LOG_BASE=$dir/rabbit/log
-  rabbitmq-server -detached >/dev/null 2>&1
-  # The node registers with epmd a moment after -detached returns; await_startup fails at once
-  # until then, so retry for up to 90 s.
-  local waited=0
-  until rabbitmqctl -n "$rabbit_node" await_startup >/dev/null 2>&1; do
-    waited=$((waited + 1))
-    if [ "$waited" -ge 90 ]; then
-      log "RabbitMQ did not start within 90 s; its log:"
-      tail -n 40 "$dir"/rabbit/log/*.log >&2 || true
-      return 1
-    fi
-    sleep 1
-  done
-  # Tests use their own account, never guest.
-  rabbitmqctl -n "$rabbit_node" add_user marketsim marketsim >/dev/null 2>&1 || true
-  rabbitmqctl -n "$rabbit_node" set_permissions -p / marketsim '.*' '.*' '.*' >/dev/null
-  log "RabbitMQ up on 127.0.0.1:$amqp_port"
-
   cat >"$dir/env" <<ENV
 export MARKETSIM_TEST_POSTGRES="Host=127.0.0.1;Port=$pg_port;Username=postgres;Database=postgres"
-export MARKETSIM_TEST_AMQP="amqp://marketsim:marketsim@127.0.0.1:$amqp_port/"
 ENV
 }
 
 stop() {
   local bin; bin=$(pg_bin)
-  if [ -d "$dir/rabbit" ]; then
-    rabbitmqctl -n "$rabbit_node" stop >/dev/null 2>&1 || true
-  fi
   if [ -d "$dir/pg/data" ] && [ -n "$bin" ]; then
     local run_pg=(bash -c)
     if [ "$(id -u)" = 0 ]; then run_pg=(su postgres -s /bin/bash -c); fi

@@ -1,12 +1,11 @@
 using System.Threading.Channels;
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
-using MarketSim.Actors;
-using MarketSim.Actors.Event;
 
 namespace MarketSim.Benchmarks;
 
 /// <summary>
-/// Actor messaging against a raw System.Threading.Channels baseline. Every benchmark moves
+/// Akka.NET actor messaging against a raw System.Threading.Channels baseline. Every benchmark moves
 /// <see cref="Total"/> messages in total (split over <see cref="Pairs"/> sender/receiver pairs), and
 /// reports time per message (OperationsPerInvoke = Total), so 1e9 / mean-ns = messages per second.
 /// Run: <c>dotnet run -c Release --project bench/MarketSim.Benchmarks -- --filter '*Actor*' --job short</c>.
@@ -24,11 +23,7 @@ public class ActorBenchmarks
     public int Pairs { get; set; }
 
     [GlobalSetup]
-    public void Setup() => _system = ActorSystem.Create("bench", ActorSystemSettings.Default with
-    {
-        StdoutLogLevel = LogLevel.OffLevel,
-        LogDeadLetters = 0,
-    });
+    public void Setup() => _system = ActorSystem.Create("bench", "akka.stdout-loglevel = OFF\nakka.loglevel = ERROR\nakka.log-dead-letters = off");
 
     [GlobalCleanup]
     public void Cleanup() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));

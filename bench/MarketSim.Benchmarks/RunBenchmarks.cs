@@ -2,6 +2,7 @@ using BenchmarkDotNet.Attributes;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
+using MarketSim.Runtime;
 
 namespace MarketSim.Benchmarks;
 

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Text.Json;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
+using MarketSim.Runtime;
 
 namespace MarketSim.Cli;
 

@@ -93,7 +93,6 @@ public static class CliApp
         root.Subcommands.Add(ConfigCommands.Build(stdout));
         root.Subcommands.Add(RunCommand.Build(stdout, stderr));
         root.Subcommands.Add(BenchCommand.Build(stdout, stderr));
-        root.Subcommands.Add(NodeCommand.Build(stdout, stderr));
         root.Subcommands.Add(ParquetCommands.Build(stdout, stderr));
         root.Subcommands.Add(ExportCommand.Build(stdout, stderr));
         root.Subcommands.Add(PolymarketCommands.Build(stdout, stderr));

@@ -2,5 +2,15 @@ namespace MarketSim.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
+    public static int Main(string[] args)
+    {
+        try
+        {
+            return CliApp.Run(args, Console.Out, Console.Error);
+        }
+        finally
+        {
+            MarketSim.Runtime.MarketSimSystem.ShutdownShared();
+        }
+    }
 }

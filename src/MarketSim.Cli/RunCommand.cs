@@ -1,9 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Markets.Summary;
+using MarketSim.Runtime;
 using Spectre.Console;
 
 namespace MarketSim.Cli;
@@ -33,7 +35,7 @@ public static class RunCommand
         };
         var outDir = new Option<string?>("--out") { Description = "Parent folder of the run folder (default: outputs.directory, i.e. runs)" };
         var quiet = new Option<bool>("--quiet") { Description = "No progress output" };
-        var cluster = new Option<string?>("--cluster") { Description = "Submit the run to a running cluster whose broker this node configuration names (e.g. hocon/node.conf; MARKETSIM_AMQP): a coordinator node plays it with the PostgreSQL journal, miner shards on miner nodes" };
+        var cluster = new Option<string?>("--cluster") { Description = "Reserved: clustered runs return on Akka.Cluster (docs/cluster.md); this build plays runs embedded only" };
         var command = new Command("run",
             "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything (SQLite, or PostgreSQL with --journal postgres) and print the summary; --resume continues a killed run.\n" +
             "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
@@ -76,19 +78,9 @@ public static class RunCommand
 
             var resumeDir = parse.GetValue(resume);
             var scenarioFile = parse.GetValue(file);
-            if (parse.GetValue(cluster) is { } clusterConfig)
+            if (parse.GetValue(cluster) is not null)
             {
-                if (resumeDir is not null || backend is "sqlite")
-                {
-                    throw new UsageException("--cluster runs journal to PostgreSQL and resume by themselves on another coordinator node; give no --resume or --journal sqlite");
-                }
-
-                if (scenarioFile is null)
-                {
-                    throw new UsageException("run --cluster needs a scenario FILE");
-                }
-
-                return ClusterRun.Execute(new RunRequest(scenarioFile, null, parse.GetValue(seed), overrides, parse.GetValue(outDir), parse.GetValue(quiet), exportFormat) { LlmCache = cacheMode }, clusterConfig, stdout, stderr);
+                throw new UsageException("--cluster: cluster mode is being rebuilt on Akka.Cluster and is not in this build (docs/cluster.md); run without --cluster to play the run embedded");
             }
 
             if (resumeDir is not null)
@@ -134,6 +126,12 @@ public static class RunCommand
             cts.Cancel();
         };
         Console.CancelKeyPress += onCancel;
+        // SIGTERM (docker stop, systemd, kill) ends the run like Ctrl-C: after the current interval, resumable.
+        using var onTerm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c =>
+        {
+            c.Cancel = true;
+            cts.Cancel();
+        });
         RunOutcome outcome;
         try
         {

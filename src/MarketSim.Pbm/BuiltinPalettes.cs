@@ -1,13 +1,15 @@
 using System.Globalization;
 using System.Threading.Channels;
-using MarketSim.Actors;
-using MarketSim.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 
 namespace MarketSim.Pbm;
 
 /// <summary>The palettes every host registers: <c>actor</c> and <c>log</c>.</summary>
 internal static class BuiltinPalettes
 {
+    private const string CollectorPrefix = "pbm-identify-";
+
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(10);
 
     public static CommandPalette Actor() => new(
@@ -67,32 +69,46 @@ internal static class BuiltinPalettes
             scope = "/" + scope;
         }
 
+        // Akka has no public child enumeration: identify the children of each actor found (ActorSelection "path/*"),
+        // level by level, from the two guardians.
         var paths = new List<string>();
         var system = inv.System;
-        void Walk(IActorRef actor)
+        var level = new List<IActorRef>();
+        foreach (var root in new[] { "/system", "/user" })
         {
-            if (actor.Path.Depth > depth)
+            if (await IdentifyAsync(system, root, ct).ConfigureAwait(false) is [var guardian])
             {
-                return;
+                level.Add(guardian);
             }
+        }
 
-            var p = actor.Path.ToStringWithoutAddress();
-            if (scope is null || p == scope || p.StartsWith(scope + "/", StringComparison.Ordinal) || scope.StartsWith(p + "/", StringComparison.Ordinal))
+        while (level.Count > 0)
+        {
+            var next = new List<IActorRef>();
+            foreach (var actor in level)
             {
-                if (scope is null || p == scope || p.StartsWith(scope + "/", StringComparison.Ordinal))
+                var p = actor.Path.ToStringWithoutAddress();
+                var depthOf = actor.Path.Elements.Count;
+                if (depthOf > depth)
+                {
+                    continue;
+                }
+
+                var inScope = scope is null || p == scope || p.StartsWith(scope + "/", StringComparison.Ordinal);
+                if (inScope)
                 {
                     paths.Add(p);
                 }
 
-                foreach (var c in system.GetChildren(actor))
+                if (inScope || scope!.StartsWith(p + "/", StringComparison.Ordinal))
                 {
-                    Walk(c);
+                    next.AddRange(await IdentifyAsync(system, p + "/*", ct).ConfigureAwait(false));
                 }
             }
+
+            level = next;
         }
 
-        Walk(system.SystemGuardian);
-        Walk(system.Guardian);
         paths.Sort(StringComparer.Ordinal);
         if (scope is not null && paths.Count == 0)
         {
@@ -104,6 +120,44 @@ internal static class BuiltinPalettes
             ct.ThrowIfCancellationRequested();
             await output.WriteLineAsync(p).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>The actors a selection names, each identified once (collected until none answers for a short while).</summary>
+    private static async Task<List<IActorRef>> IdentifyAsync(ActorSystem system, string selection, CancellationToken ct)
+    {
+        var found = new List<IActorRef>();
+        var inbox = Channel.CreateUnbounded<ActorIdentity>();
+        var collector = system.ActorOf(Akka.Actor.Props.Create(() => new IdentityCollector(inbox.Writer)), CollectorPrefix + Guid.NewGuid().ToString("N"));
+        try
+        {
+            system.ActorSelection(selection).Tell(new Identify(selection), collector);
+            while (true)
+            {
+                using var quiet = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                quiet.CancelAfter(found.Count == 0 ? TimeSpan.FromMilliseconds(300) : TimeSpan.FromMilliseconds(100));
+                try
+                {
+                    var id = await inbox.Reader.ReadAsync(quiet.Token).ConfigureAwait(false);
+                    if (id.Subject is { } subject && !subject.Path.Name.StartsWith(CollectorPrefix, StringComparison.Ordinal) && !found.Contains(subject))
+                    {
+                        found.Add(subject);
+                    }
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    return found;
+                }
+            }
+        }
+        finally
+        {
+            system.Stop(collector);
+        }
+    }
+
+    private sealed class IdentityCollector : ReceiveActor
+    {
+        public IdentityCollector(ChannelWriter<ActorIdentity> writer) => Receive<ActorIdentity>(id => writer.TryWrite(id));
     }
 
     private static async Task PeekAsync(IActorRef memorizer, CommandInvocation inv, ICommandOutput output, CancellationToken ct)
@@ -152,22 +206,46 @@ internal static class BuiltinPalettes
     private static async Task SetLevelAsync(IActorRef memorizer, CommandInvocation inv, ICommandOutput output)
     {
         var text = inv.Get("level")!;
-        LogLevel level;
-        try
-        {
-            level = LogLevels.Parse(text);
-        }
-        catch (ArgumentException)
+        if (!LogLevels.TryParse(text, out var level))
         {
             throw new PbmCommandException($"log set-level: unknown level '{text}' (expected DEBUG, INFO, WARNING, ERROR or OFF)");
         }
 
-        var changed = await memorizer.Ask<LogMemorizer.LevelChanged>(new LogMemorizer.SetLevel(level), AskTimeout).ConfigureAwait(false);
+        var changed = await memorizer.Ask<LogMemorizer.LevelChanged>(new LogMemorizer.SetLevel(level), AskTimeout, CancellationToken.None).ConfigureAwait(false);
         await output.WriteLineAsync($"Log level changed from {LogLevels.Name(changed.Previous)} to {LogLevels.Name(changed.Current)}.").ConfigureAwait(false);
-        var published = inv.System.Settings.LogLevel;
-        if (level != LogLevel.OffLevel && level < published)
+        var published = LogLevels.Published(inv.System);
+        if (level is { } l && published is { } p && l < p)
         {
             await output.WriteLineAsync($"Note: this node publishes log events at {LogLevels.Name(published)} and above (akka.loglevel); lower levels are not produced.").ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>Akka's log levels by their configuration names; null stands for OFF.</summary>
+internal static class LogLevels
+{
+    public static bool TryParse(string text, out LogLevel? level)
+    {
+        level = text.ToUpperInvariant() switch
+        {
+            "DEBUG" => LogLevel.DebugLevel,
+            "INFO" => LogLevel.InfoLevel,
+            "WARNING" => LogLevel.WarningLevel,
+            "ERROR" => LogLevel.ErrorLevel,
+            _ => null,
+        };
+        return level is not null || text.Equals("OFF", StringComparison.OrdinalIgnoreCase);
+    }
+
+    public static string Name(LogLevel? level) => level switch
+    {
+        LogLevel.DebugLevel => "DEBUG",
+        LogLevel.InfoLevel => "INFO",
+        LogLevel.WarningLevel => "WARNING",
+        LogLevel.ErrorLevel => "ERROR",
+        _ => "OFF",
+    };
+
+    /// <summary>The level the system publishes log events at (<c>akka.loglevel</c>); null = OFF.</summary>
+    public static LogLevel? Published(ActorSystem system) => TryParse(system.Settings.LogLevel, out var l) ? l : LogLevel.InfoLevel;
 }

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using MarketSim.Actors;
-using MarketSim.Actors.Event;
+using Akka.Actor;
+using Akka.Event;
 
 namespace MarketSim.Pbm;
 
@@ -15,15 +15,19 @@ internal sealed class LogMemorizer : ReceiveActor
     private readonly Queue<string> _lines = new();
     private readonly List<ChannelWriter<string>> _followers = [];
     private readonly int _capacity;
-    private LogLevel _level;
+    private LogLevel? _level;
 
-    public LogMemorizer(int capacity, LogLevel level)
+    /// <param name="capacity">Lines kept.</param>
+    /// <param name="level">Lowest level recorded; null = OFF (nothing recorded).</param>
+    public static Props Props(int capacity, LogLevel? level) => Akka.Actor.Props.Create(() => new LogMemorizer(capacity, level));
+
+    public LogMemorizer(int capacity, LogLevel? level)
     {
         _capacity = capacity;
         _level = level;
         Receive<LogEvent>(e =>
         {
-            if (_level == LogLevel.OffLevel || e.LogLevel() < _level)
+            if (_level is not { } min || e.LogLevel() < min)
             {
                 return;
             }
@@ -66,14 +70,15 @@ internal sealed class LogMemorizer : ReceiveActor
 
     public sealed record Peek(int Count);
 
-    public sealed record PeekResult(IReadOnlyList<string> Lines, LogLevel Level);
+    public sealed record PeekResult(IReadOnlyList<string> Lines, LogLevel? Level);
 
     /// <summary>Register a follower; the reply holds the last <paramref name="Count"/> lines (no gap, no duplicate).</summary>
     public sealed record Follow(ChannelWriter<string> Writer, int Count);
 
     public sealed record Unfollow(ChannelWriter<string> Writer);
 
-    public sealed record SetLevel(LogLevel Level);
+    /// <summary>Change the lowest level recorded (null = OFF).</summary>
+    public sealed record SetLevel(LogLevel? Level);
 
-    public sealed record LevelChanged(LogLevel Previous, LogLevel Current);
+    public sealed record LevelChanged(LogLevel? Previous, LogLevel? Current);
 }

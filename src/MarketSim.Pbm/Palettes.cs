@@ -29,7 +29,7 @@ public sealed record CommandInvocation(
     CommandPalette Palette,
     CommandDefinition Command,
     IReadOnlyDictionary<string, string> Arguments,
-    MarketSim.Actors.ActorSystem System)
+    Akka.Actor.ActorSystem System)
 {
     /// <summary>The argument's value, or null when it was not given and has no default.</summary>
     public string? Get(string name) =>

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using MarketSim.Actors;
+using Akka.Actor;
+using Akka.Event;
 using MarketSim.Hocon;
 
 namespace MarketSim.Pbm;
@@ -29,12 +30,10 @@ public sealed class PbmHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(system);
         System = system;
         Settings = PbmSettings.FromConfig(config);
-        LogMemorizer = system.ActorOf(
-            Props.Create(() => new LogMemorizer(Settings.LogBufferSize, system.Settings.LogLevel)),
-            Pbm.LogMemorizer.ActorName);
+        LogMemorizer = system.ActorOf(Pbm.LogMemorizer.Props(Settings.LogBufferSize, LogLevels.Published(system)), Pbm.LogMemorizer.ActorName);
 
         // subscribe now, not in PreStart: events published before the actor started are queued, not lost
-        system.EventStream.Subscribe(LogMemorizer, typeof(Actors.Event.LogEvent));
+        system.EventStream.Subscribe(LogMemorizer, typeof(LogEvent));
         RegisterPalette(BuiltinPalettes.Actor());
         RegisterPalette(BuiltinPalettes.Log(LogMemorizer));
     }

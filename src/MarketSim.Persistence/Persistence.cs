@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using MarketSim.Actors;
 using MarketSim.Hocon;
 using MarketSim.Persistence.PostgreSql;
 using MarketSim.Persistence.Sqlite;
@@ -24,81 +22,4 @@ public sealed record PersistenceSettings(string JournalPluginId, string Snapshot
             c.GetInt("akka.persistence.query.journal.sql.max-buffer-size", 500),
             c.GetInt(journal + ".replay-batch-size", 1000));
     }
-}
-
-/// <summary>The per-system persistence extension: the journal and snapshot store actors use.</summary>
-public sealed class Persistence
-{
-    private static readonly ConditionalWeakTable<ActorSystem, Persistence> Instances = new();
-
-    /// <summary>The journal.</summary>
-    public IJournal Journal { get; }
-
-    /// <summary>The snapshot store.</summary>
-    public ISnapshotStore SnapshotStore { get; }
-
-    /// <summary>The settings.</summary>
-    public PersistenceSettings Settings { get; }
-
-    private Persistence(IJournal journal, ISnapshotStore store, PersistenceSettings settings)
-    {
-        Journal = journal;
-        SnapshotStore = store;
-        Settings = settings;
-    }
-
-    /// <summary>The extension of <paramref name="system"/>, created from its config on first use.</summary>
-    public static Persistence Get(ActorSystem system) => Instances.GetValue(system, s =>
-    {
-        var settings = PersistenceSettings.FromConfig(s.Settings.Config);
-        return new Persistence(CreateJournal(settings), CreateSnapshotStore(settings), settings);
-    });
-
-    /// <summary>Use the given providers for <paramref name="system"/> (before any persistent actor starts).</summary>
-    public static Persistence Register(ActorSystem system, IJournal journal, ISnapshotStore store, PersistenceSettings? settings = null)
-    {
-        var p = new Persistence(journal, store, settings ?? PersistenceSettings.FromConfig(system.Settings.Config));
-        Instances.AddOrUpdate(system, p);
-        return p;
-    }
-
-    /// <summary>A read journal over this journal.</summary>
-    public ReadJournal ReadJournal() => new(Journal, Settings.RefreshInterval, Settings.MaxBufferSize);
-
-    private static IJournal CreateJournal(PersistenceSettings s)
-    {
-        var id = s.JournalPluginId;
-        var c = s.Config;
-        return id switch
-        {
-            "akka.persistence.journal.sqlite" => new SqliteJournal(SqliteSource(c, id), batchSize: c.GetInt(id + ".batch-size", 100)),
-            "akka.persistence.journal.postgresql" => new PostgresJournal(Required(c, id + ".connection-string"), c.GetString(id + ".schema-name") ?? "public", batchSize: c.GetInt(id + ".batch-size", 100)) { ReplayBatchSize = c.GetInt(id + ".replay-batch-size", 1000) },
-            _ => throw new InvalidOperationException($"Unknown journal plugin [{id}] (akka.persistence.journal.plugin)"),
-        };
-    }
-
-    private static ISnapshotStore CreateSnapshotStore(PersistenceSettings s)
-    {
-        var id = s.SnapshotPluginId;
-        var c = s.Config;
-        return id switch
-        {
-            "akka.persistence.snapshot-store.sqlite" => new SqliteSnapshotStore(SqliteSource(c, id)),
-            "akka.persistence.snapshot-store.postgresql" => new PostgresSnapshotStore(Required(c, id + ".connection-string"), c.GetString(id + ".schema-name") ?? "public"),
-            _ => throw new InvalidOperationException($"Unknown snapshot-store plugin [{id}] (akka.persistence.snapshot-store.plugin)"),
-        };
-    }
-
-    private static string SqliteSource(Config c, string id)
-    {
-        var cs = c.GetString(id + ".connection-string");
-        if (!string.IsNullOrEmpty(cs))
-        {
-            return new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(cs).DataSource;
-        }
-        return c.GetString(id + ".file") ?? throw new InvalidOperationException($"{id}.file is not set");
-    }
-
-    private static string Required(Config c, string path) =>
-        c.GetString(path) is { Length: > 0 } v ? v : throw new InvalidOperationException($"{path} is not set");
 }

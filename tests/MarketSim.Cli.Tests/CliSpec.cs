@@ -125,10 +125,9 @@ public sealed class CliSpec
         Assert.Equal(0, withRef.ExitCode);
         using (var doc = JsonDocument.Parse(withRef.Out))
         {
-            // akka.actor.default-dispatcher.throughput comes from MarketSim.Actors' reference.conf.
-            var throughput = doc.RootElement.GetProperty("akka").GetProperty("actor")
-                .GetProperty("default-dispatcher").GetProperty("throughput").GetInt32();
-            Assert.Equal(30, throughput);
+            // akka.loglevel and marketsim.runtime.step-timeout come from MarketSim.Runtime's reference.conf.
+            Assert.Equal("ERROR", doc.RootElement.GetProperty("akka").GetProperty("loglevel").GetString());
+            Assert.Equal("10m", doc.RootElement.GetProperty("marketsim").GetProperty("runtime").GetProperty("step-timeout").GetString());
             Assert.True(doc.RootElement.TryGetProperty("app", out _));
         }
 

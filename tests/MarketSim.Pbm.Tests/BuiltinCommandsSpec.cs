@@ -1,4 +1,4 @@
-using MarketSim.Actors;
+using Akka.Actor;
 
 namespace MarketSim.Pbm.Tests;
 

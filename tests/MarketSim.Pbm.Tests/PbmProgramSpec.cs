@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
-using MarketSim.Actors;
+using Akka.Actor;
 
 namespace MarketSim.Pbm.Tests;
 

@@ -1,5 +1,6 @@
 using System.Text;
-using MarketSim.Actors;
+using Akka.Actor;
+using Akka.Event;
 using MarketSim.Hocon;
 
 namespace MarketSim.Pbm.Tests;
@@ -24,7 +25,7 @@ internal sealed class PbmTestNode : IAsyncDisposable
     public static PbmTestNode Start(string extraHocon = "")
     {
         var config = ConfigFactory.ParseString(extraHocon + "\nakka.stdout-loglevel = OFF\npetabridge.cmd { host = 127.0.0.1, port = 0 }");
-        var system = ActorSystem.Create("pbmspec", config);
+        var system = ActorSystem.Create("pbmspec", "akka = " + config.GetConfig("akka").ToJson(indented: false) + "\nakka.loggers = []");
         var host = new PbmHost(system, config).Start();
         return new PbmTestNode(system, host);
     }

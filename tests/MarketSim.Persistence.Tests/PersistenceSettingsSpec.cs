@@ -31,32 +31,4 @@ public sealed class PersistenceSettingsSpec
         Assert.Equal(50, s.SnapshotEvery);
         Assert.Equal(TimeSpan.FromMilliseconds(250), s.RefreshInterval);
     }
-
-    [Fact]
-    public async Task The_extension_should_open_sqlite_journal_and_snapshots_in_separate_files_from_config()
-    {
-        var dir = Directory.CreateTempSubdirectory("marketsim-ext-").FullName;
-        try
-        {
-            var config = ConfigFactory.ParseString($"""
-                akka.persistence.journal.sqlite.file = "{Path.Combine(dir, "j.db")}"
-                akka.persistence.snapshot-store.sqlite.file = "{Path.Combine(dir, "s.db")}"
-                """);
-            using var system = Actors.ActorSystem.Create("ext", config);
-            var p = Persistence.Get(system);
-            Assert.IsType<Sqlite.SqliteJournal>(p.Journal);
-            Assert.Same(p, Persistence.Get(system));
-            Assert.Equal(0, await p.Journal.ReadHighestSequenceNrAsync("none"));
-            await p.SnapshotStore.SaveAsync(new SnapshotMetadata("x", 1), "s");
-            Assert.True(File.Exists(Path.Combine(dir, "j.db")));
-            Assert.True(File.Exists(Path.Combine(dir, "s.db")));
-            await p.Journal.DisposeAsync();
-            await system.Terminate();
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(dir, recursive: true);
-        }
-    }
 }

@@ -63,4 +63,13 @@ public interface IShardModel
 
     /// <summary>The shard's answers for one interval (see <see cref="IntervalOpened"/>).</summary>
     Journal.PredictionBatch Answer(IntervalOpened opened);
+
+    /// <summary>
+    /// True when answering waits on I/O (LLM miners behind HTTP endpoints): the shard's actor then calls
+    /// <see cref="AnswerAsync"/> and receives the batch as a message, so it never blocks a thread while it waits.
+    /// </summary>
+    bool AnswersAsynchronously => false;
+
+    /// <summary>The shard's answers for one interval, asynchronously (the default computes <see cref="Answer"/> at once).</summary>
+    Task<Journal.PredictionBatch> AnswerAsync(IntervalOpened opened, CancellationToken cancellation) => Task.FromResult(Answer(opened));
 }

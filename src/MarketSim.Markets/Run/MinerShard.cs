@@ -1,4 +1,3 @@
-using MarketSim.Actors;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Parity;
 using MarketSim.Markets.Randomness;
@@ -177,36 +176,3 @@ public sealed class MinerShard : IShardModel
 
 /// <summary>A faulty miner's raw value (null = no answer) and the share of cells where it sends it.</summary>
 internal sealed record FaultySpec(double? Value, double Rate);
-
-/// <summary>
-/// The actor of one miner shard: on <see cref="IntervalOpened"/> it computes its batch (at most
-/// <c>marketsim.parallelism</c> shards compute at once, gated by <paramref name="gate"/>) and replies with one
-/// <see cref="ShardAnswered"/>.
-/// </summary>
-public sealed class MinerShardActor : ReceiveActor
-{
-    private readonly IShardModel _model;
-
-    public MinerShardActor(IShardModel shard, SemaphoreSlim gate)
-    {
-        _model = shard;
-        Receive<IntervalOpened>(m =>
-        {
-            gate.Wait();
-            try
-            {
-                Sender.Tell(new ShardAnswered(shard.Answer(m)), Self);
-            }
-            catch (Exception e)
-            {
-                Sender.Tell(new StepFailed(JournalIds.Shard(shard.Shard), e), Self);
-            }
-            finally
-            {
-                gate.Release();
-            }
-        });
-    }
-
-    protected override void PostStop() => (_model as IDisposable)?.Dispose();
-}

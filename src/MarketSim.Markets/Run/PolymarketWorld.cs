@@ -335,15 +335,26 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
 
     public int[] MinerIds { get; }
 
+    /// <summary>True when the shard holds LLM miners: its answers wait on HTTP, so its actor answers asynchronously.</summary>
+    public bool AnswersAsynchronously => _llm.Any(f => f is not null);
+
     /// <inheritdoc />
-    public PredictionBatch Answer(IntervalOpened opened)
+    public PredictionBatch Answer(IntervalOpened opened) => AnswerAsync(opened, CancellationToken.None).GetAwaiter().GetResult();
+
+    /// <inheritdoc />
+    public async Task<PredictionBatch> AnswerAsync(IntervalOpened opened, CancellationToken cancellation)
     {
         ArgumentNullException.ThrowIfNull(opened);
+        var llm = await AskLanguageModelsAsync(opened, cancellation).ConfigureAwait(false);
+        return Fill(opened, llm);
+    }
+
+    private PredictionBatch Fill(IntervalOpened opened, double[]?[]? llm)
+    {
         var ids = opened.EventIds;
         var e = ids.Length;
         var p = new double[MinerIds.Length * e];
         byte[]? answered = null;
-        var llm = AskLanguageModels(opened);
         for (var m = 0; m < MinerIds.Length; m++)
         {
             var g = _groupOf[m];
@@ -373,7 +384,7 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
     }
 
     /// <summary>Every LLM miner's answers for the interval (NaN = missing), asked concurrently up to each miner's limit.</summary>
-    private double[]?[]? AskLanguageModels(IntervalOpened opened)
+    private async Task<double[]?[]?> AskLanguageModelsAsync(IntervalOpened opened, CancellationToken cancellation)
     {
         if (_llm.All(f => f is null) || opened.EventIds.Length == 0)
         {
@@ -388,7 +399,7 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
             return new MarketSim.Llm.ForecastQuestion(row.ConditionId.Length > 0 ? row.ConditionId : row.Id, row.Question, row.Description ?? string.Empty,
                 row.CreatedAt ?? asOf, row.EndDate ?? row.ClosedTime ?? asOf, asOf, price, null);
         }).ToList();
-        var tasks = _llm.Select(f => f?.ForecastManyAsync(questions, CancellationToken.None)).ToArray();
+        var tasks = _llm.Select(f => f?.ForecastManyAsync(questions, cancellation)).ToArray();
         var result = new double[]?[_llm.Length];
         for (var m = 0; m < _llm.Length; m++)
         {
@@ -397,7 +408,7 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
                 continue;
             }
 
-            var answers = task.GetAwaiter().GetResult();
+            var answers = await task.ConfigureAwait(false);
             result[m] = [.. answers.Select(a => a.Probability ?? double.NaN)];
             LlmMissing += answers.Count(a => a.IsMissing);
         }

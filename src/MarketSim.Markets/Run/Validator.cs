@@ -1,4 +1,3 @@
-using MarketSim.Actors;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Scoring.Rules;
@@ -385,28 +384,6 @@ public sealed class ValidatorState
     private readonly MarketRelativeBook? _market;
 
     private sealed record OpenEvent(IssuedEvent Event, long StartMinute, long EndMinute, long AlignedStartMinute, int Intervals, IntervalAccumulator Accumulator);
-}
-
-/// <summary>The actor of one validator: one <see cref="ValidatorStep"/> in, one <see cref="ValidatorStepDone"/> out, per interval.</summary>
-public sealed class ValidatorActor : ReceiveActor
-{
-    public ValidatorActor(int index, ValidatorState state)
-    {
-        Receive<ValidatorStep>(m =>
-        {
-            try
-            {
-                var before = state.Rejected;
-                var rejections = new List<RejectedAnswer>();
-                var events = state.Step(m, rejections);
-                Sender.Tell(new ValidatorStepDone(index, events, rejections, state.Rejected - before), Self);
-            }
-            catch (Exception e)
-            {
-                Sender.Tell(new StepFailed(JournalIds.Validator(state.Name), e), Self);
-            }
-        });
-    }
 }
 
 /// <summary>

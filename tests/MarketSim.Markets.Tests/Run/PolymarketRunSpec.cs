@@ -2,6 +2,7 @@ using MarketSim.Markets.Journal;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Polymarket.Dataset;
+using MarketSim.Runtime;
 
 namespace MarketSim.Markets.Tests.Run;
 

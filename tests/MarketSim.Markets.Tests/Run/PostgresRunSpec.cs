@@ -1,6 +1,7 @@
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
+using MarketSim.Runtime;
 using Npgsql;
 
 namespace MarketSim.Markets.Tests.Run;

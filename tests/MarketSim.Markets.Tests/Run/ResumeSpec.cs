@@ -1,6 +1,7 @@
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
+using MarketSim.Runtime;
 using Microsoft.Data.Sqlite;
 
 namespace MarketSim.Markets.Tests.Run;

@@ -1,5 +1,6 @@
 using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
+using MarketSim.Runtime;
 
 namespace MarketSim.Markets.Tests.Run;
 

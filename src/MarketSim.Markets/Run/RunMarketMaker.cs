@@ -1,4 +1,3 @@
-using MarketSim.Actors;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.MarketMaker;
 using MarketSim.Markets.Scenarios;
@@ -24,7 +23,7 @@ public sealed record Traded(IReadOnlyList<MarketSettled> Settled);
 /// <c>max-spend</c> per trade from its <c>budget</c>); at resolution the market is settled and the market maker's and
 /// each trader's P&amp;L in it are reported. Deterministic: same answers, same trades, same quotes.
 /// </summary>
-public sealed class MarketMakerActor : ReceiveActor
+public sealed class RunMarketMaker
 {
     private readonly IRunWorld? _replay;
     private readonly Dictionary<long, double> _lastQuote = [];
@@ -35,7 +34,7 @@ public sealed class MarketMakerActor : ReceiveActor
 
     /// <param name="scenario">The scenario (market maker settings, miners).</param>
     /// <param name="replay">For <c>kind = replay</c>: the Polymarket world whose real price paths it quotes (no trading).</param>
-    public MarketMakerActor(Scenario scenario, IRunWorld? replay = null)
+    public RunMarketMaker(Scenario scenario, IRunWorld? replay = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         _settings = scenario.MarketMaker;
@@ -43,8 +42,6 @@ public sealed class MarketMakerActor : ReceiveActor
         if (_replay is not null)
         {
             _trades = new bool[scenario.MinerCount];
-            Receive<QuoteRequest>(m => Reply(() => ReplayQuote(m)));
-            Receive<TradeRequest>(m => Reply(() => ReplaySettle(m)));
             return;
         }
 
@@ -61,21 +58,20 @@ public sealed class MarketMakerActor : ReceiveActor
                 }
             }
         }
-
-        Receive<QuoteRequest>(m => Reply(() => Quote(m)));
-        Receive<TradeRequest>(m => Reply(() => Trade(m)));
     }
 
-    private void Reply(Func<object> work)
+    /// <summary>Opens the markets of the newly issued events and quotes the open ones (a replay quotes the real price path).</summary>
+    public Quotes Quote(QuoteRequest request)
     {
-        try
-        {
-            Sender.Tell(work(), Self);
-        }
-        catch (Exception e)
-        {
-            Sender.Tell(new StepFailed(JournalIds.MarketMaker, e), Self);
-        }
+        ArgumentNullException.ThrowIfNull(request);
+        return _replay is null ? LmsrQuote(request) : ReplayQuote(request);
+    }
+
+    /// <summary>Trades the miners' answers into the markets, then settles the resolved events (a replay only settles).</summary>
+    public Traded Trade(TradeRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return _replay is null ? LmsrTrade(request) : ReplaySettle(request);
     }
 
     // Replay: the quotes are the real price path at the interval (NaN before the first price); nothing is traded.
@@ -101,7 +97,7 @@ public sealed class MarketMakerActor : ReceiveActor
     private Traded ReplaySettle(TradeRequest m) =>
         new([.. m.Resolved.Select(r => new MarketSettled(r.EventId, (byte)(r.Outcome ? 1 : 0), _lastQuote.Remove(r.EventId, out var q) ? q : double.NaN, 0, 0, [], []))]);
 
-    private Quotes Quote(QuoteRequest m)
+    private Quotes LmsrQuote(QuoteRequest m)
     {
         foreach (var id in m.Issued)
         {
@@ -112,7 +108,7 @@ public sealed class MarketMakerActor : ReceiveActor
         return new Quotes([.. m.Open.Select(_book.Price)]);
     }
 
-    private Traded Trade(TradeRequest m)
+    private Traded LmsrTrade(TradeRequest m)
     {
         // Miners ascending across shards, then events ascending: batches come in shard order with contiguous miner ids.
         foreach (var b in m.Batches)

@@ -1,10 +1,10 @@
-using MarketSim.Actors;
-using MarketSim.Actors.Event;
+using Akka.Actor;
 using MarketSim.Markets.Journal;
+using MarketSim.Markets.Run;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Markets.Summary;
 
-namespace MarketSim.Markets.Run;
+namespace MarketSim.Runtime;
 
 /// <summary>Hooks of a run.</summary>
 /// <param name="Cancellation">Ctrl-C: the run stops after the current interval, flushes the journal and is marked interrupted.</param>
@@ -18,8 +18,8 @@ public sealed record RunOptions(CancellationToken Cancellation = default, Action
     /// <summary>Benchmark baseline: play the run but persist nothing (no journal, no summary).</summary>
     public bool DiscardJournal { get; init; }
 
-    /// <summary>Where the miner shards run (see <see cref="CoordinatorContext.ShardRegion"/>); null = in this process.</summary>
-    public Func<IActorRef, IActorRef>? ShardRegion { get; init; }
+    /// <summary>The actor system to play on (null = <see cref="MarketSimSystem.Shared"/>, the process's one).</summary>
+    public MarketSimSystem? System { get; init; }
 }
 
 /// <summary>The result of <see cref="ScenarioRunner.Run"/>.</summary>
@@ -211,25 +211,21 @@ public static class ScenarioRunner
 
     private static CoordinatorResult Play(Scenario scenario, RunJournalWriter writer, string hocon, RunOptions options)
     {
-        var settings = ActorSystemSettings.Default with
+        var host = options.System ?? MarketSimSystem.Shared;
+        var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion)
         {
-            SchedulerImplementation = "virtual",
-            VirtualStart = scenario.Timeline.Epoch,
-            StdoutLogLevel = LogLevel.ErrorLevel,
-            LogDeadLetters = 0,
+            ShardDispatcher = host.ShardDispatcher(scenario.Parallelism),
+            StepTimeout = host.StepTimeout,
         };
-        var system = ActorSystem.Create("marketsim-run", settings);
-        try
+        // If /user/runs is gone (the system is shutting down), the run fails with that reason instead of waiting forever.
+        var gone = host.Runs.WatchAsync(CancellationToken.None);
+        host.Runs.Tell(new RunSupervisor.Play(scenario, context), ActorRefs.NoSender);
+        if (Task.WhenAny(completion.Task, gone).GetAwaiter().GetResult() != completion.Task)
         {
-            var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion) { ShardRegion = options.ShardRegion };
-            var coordinator = system.ActorOf(Props.Create(() => new CoordinatorActor(scenario, context)), "coordinator");
-            coordinator.Tell(StartRun.Instance, ActorRefs.Nobody);
-            return completion.Task.GetAwaiter().GetResult();
+            completion.TrySetResult(context.Tally.Result(RunState.Failed, new InvalidOperationException("the actor system stopped before the run finished")));
         }
-        finally
-        {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
-        }
+
+        return completion.Task.GetAwaiter().GetResult();
     }
 }
