@@ -68,6 +68,33 @@ public sealed class GoldenRunSpec : IDisposable
         Assert.Equal(File.ReadAllText(Path.Combine(golden, "journal.txt")), journal);
     }
 
+    [Theory]
+    [InlineData("bench-subnet")]
+    [InlineData("parity-cliff-fog")]
+    public void Parallelism_1_and_8_give_the_same_summary_and_journal(string scenario)
+    {
+        // bench-subnet has 4 shards of 64 miners, parity-cliff-fog puts its 11 miners in 11 shards of one: with 8 threads
+        // the shards answer in any order, and the journal must not show it.
+        var results = new List<(string Summary, string Journal)>();
+        foreach (var parallelism in new[] { "1", "8" })
+        {
+            var dir = Path.Combine(_out, "p" + parallelism);
+            var args = new List<string> { "run", Path.Combine(CliRunner.RepoRoot, "scenarios", scenario + ".conf"), "--out", dir, "--quiet", "--set", "marketsim.parallelism=" + parallelism };
+            if (scenario == "parity-cliff-fog")
+            {
+                args.AddRange(["--set", "shard-size=1"]);
+            }
+
+            var run = CliRunner.Run([.. args]);
+            Assert.True(run.ExitCode == 0, run.Err);
+            var folder = Directory.GetDirectories(dir).Single();
+            results.Add((File.ReadAllText(Path.Combine(folder, "summary.json")), JournalDigest(Path.Combine(folder, "journal.db"))));
+        }
+
+        Assert.Equal(results[0].Summary, results[1].Summary);
+        Assert.Equal(results[0].Journal, results[1].Journal);
+    }
+
     /// <summary>One line per persistence id: id, rows, last sequence number, SHA-256 of its rows.</summary>
     internal static string JournalDigest(string db)
     {
