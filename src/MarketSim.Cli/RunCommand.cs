@@ -184,6 +184,11 @@ public static class RunCommand
             CliApp.WriteError(stderr, "cannot resume: " + e.Message);
             return ResumeException.ExitCode;
         }
+        catch (RunFolderException e)
+        {
+            CliApp.WriteError(stderr, e.Message);
+            return RunFolderException.ExitCode;
+        }
         catch (ScenarioException e)
         {
             stderr.WriteLine($"marketsim: invalid scenario {e.Source}: {e.Errors.Count} error{(e.Errors.Count == 1 ? string.Empty : "s")}");

@@ -65,6 +65,93 @@ public sealed class CrashResumeSpec : IDisposable
     }
 
     [Fact]
+    public void A_run_killed_in_its_first_fifth_of_a_second_leaves_a_folder_that_resumes_or_is_refused_in_one_line()
+    {
+        var reference = Reference();
+        var resumed = 0;
+        foreach (var ms in new[] { 20, 40, 60, 80, 100, 120, 150, 200 })
+        {
+            var parent = Path.Combine(_out, "early" + ms);
+            using (var child = Start(["run", Scenario, .. Overrides, "--out", parent, "--quiet"]))
+            {
+                Thread.Sleep(ms);
+                child.Kill(); // SIGKILL
+                child.WaitForExit();
+            }
+
+            foreach (var folder in Directory.Exists(parent) ? Directory.GetDirectories(parent) : [])
+            {
+                var r = CliRunner.Run("run", "--resume", folder, "--quiet");
+                if (File.Exists(Path.Combine(folder, "scenario.conf")))
+                {
+                    Assert.True(r.ExitCode == 0, $"killed after {ms} ms: {r.Err}");
+                    AssertIdentical(reference, folder, $"killed after {ms} ms");
+                    resumed++;
+                }
+                else
+                {
+                    // Killed before the claim: not a run, and --resume says so in one line.
+                    Assert.Equal(2, r.ExitCode);
+                    Assert.Single(r.Err.TrimEnd().Split('\n'));
+                    Assert.Contains("no scenario.conf", r.Err, StringComparison.Ordinal);
+                }
+            }
+        }
+
+        Assert.True(resumed > 0, "no kill point left a run folder to resume");
+    }
+
+    [Fact]
+    public void SIGTERM_interrupts_a_run_like_ctrl_c_and_the_run_resumes_to_the_same_result()
+    {
+        var reference = Reference();
+        var total = Rows(Path.Combine(reference, "journal.db"));
+        var parent = Path.Combine(_out, "term");
+        using var child = Start(["run", Scenario, .. Overrides, "--out", parent, "--quiet"]);
+        var clock = Stopwatch.StartNew();
+        string? folder = null;
+        while (folder is null || Rows(Path.Combine(folder, "journal.db")) < total / 3)
+        {
+            Assert.False(child.HasExited, "the run ended before it could be sent SIGTERM");
+            Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out waiting for the child to write");
+            folder ??= Directory.Exists(parent) ? Directory.GetDirectories(parent).FirstOrDefault() : null;
+            Thread.Sleep(5);
+        }
+
+        using (var kill = Process.Start("kill", ["-TERM", child.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            kill.WaitForExit();
+        }
+
+        Assert.True(child.WaitForExit(TimeSpan.FromMinutes(1)), "the run did not stop after SIGTERM");
+        Assert.Equal(130, child.ExitCode);
+        Assert.Contains("\"interrupted\"", File.ReadAllText(Path.Combine(folder, "status.json")), StringComparison.Ordinal);
+
+        var r = CliRunner.Run("run", "--resume", folder, "--quiet");
+        Assert.True(r.ExitCode == 0, r.Err);
+        AssertIdentical(reference, folder, "after SIGTERM");
+    }
+
+    private static Process Start(string[] args)
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "marketsim.dll");
+        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
+        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(dll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+
+        var child = Process.Start(info)!;
+        child.OutputDataReceived += (_, _) => { };
+        child.ErrorDataReceived += (_, _) => { };
+        child.BeginOutputReadLine();
+        child.BeginErrorReadLine();
+        return child;
+    }
+
+    [Fact]
     public void Resuming_a_complete_run_is_refused_with_exit_code_2()
     {
         var reference = Reference();
@@ -94,21 +181,8 @@ public sealed class CrashResumeSpec : IDisposable
     /// </summary>
     private string StartAndKill(string[] args, string? folder, long rows)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "marketsim.dll");
-        var host = Environment.ProcessPath is { } p && Path.GetFileNameWithoutExtension(p) == "dotnet" ? p : "dotnet";
-        var info = new ProcessStartInfo(host) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add(dll);
-        foreach (var a in args)
-        {
-            info.ArgumentList.Add(a);
-        }
-
         var parent = folder is null ? args[Array.IndexOf(args, "--out") + 1] : null;
-        using var child = Process.Start(info)!;
-        child.OutputDataReceived += (_, _) => { };
-        child.ErrorDataReceived += (_, _) => { };
-        child.BeginOutputReadLine();
-        child.BeginErrorReadLine();
+        using var child = Start(args);
         var clock = Stopwatch.StartNew();
         while (true)
         {

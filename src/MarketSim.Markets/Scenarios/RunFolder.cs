@@ -82,10 +82,12 @@ public sealed class RunFolder
 
     /// <summary>
     /// Creates <c>&lt;outDir or "runs"&gt;/&lt;yyyyMMddTHHmmssZ&gt;_&lt;name&gt;/</c> and writes <c>status.json</c> (running).
-    /// Collision-safe: when the name is taken (same second, or another process), <c>-2</c>, <c>-3</c>, … is appended;
-    /// the claim is the exclusive creation of <c>status.json</c>.
+    /// Collision-safe: when the name is taken (same second, or another process), <c>-2</c>, <c>-3</c>, … is appended.
+    /// With <paramref name="scenarioText"/> the claim is the exclusive creation of <c>scenario.conf</c> holding that text, and
+    /// <c>status.json</c> comes after it, so a process killed at any point leaves a folder that is either not a run (no
+    /// scenario.conf) or a resumable one; without it the claim is the exclusive creation of <c>status.json</c>.
     /// </summary>
-    public static RunFolder Create(string? outDir, string scenarioName, DateTimeOffset utcNow)
+    public static RunFolder Create(string? outDir, string scenarioName, DateTimeOffset utcNow, Func<RunFolder, string>? scenarioText = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(scenarioName);
         var parent = System.IO.Path.GetFullPath(string.IsNullOrEmpty(outDir) ? "runs" : outDir);
@@ -103,14 +105,38 @@ public sealed class RunFolder
             Directory.CreateDirectory(path);
             var folder = new RunFolder(path, scenarioName, utcNow.ToUniversalTime());
             var status = new RunStatus(RunState.Running, scenarioName, folder.Created, folder.Created, null, null, null);
+            var claim = scenarioText is null ? folder.StatusFile : folder.ScenarioFile;
             try
             {
-                using var stream = new FileStream(folder.StatusFile, FileMode.CreateNew, FileAccess.Write, FileShare.None);
-                stream.Write(Serialize(status));
+                if (scenarioText is null)
+                {
+                    using var stream = new FileStream(claim, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+                    stream.Write(Serialize(status));
+                }
+                else
+                {
+                    // Whole or absent: the text goes to a private temporary file, which then takes the name unless another
+                    // process took it first (a move that never overwrites).
+                    var tmp = System.IO.Path.Combine(path, ScenarioFileName + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture) + ".tmp");
+                    File.WriteAllText(tmp, scenarioText(folder), new UTF8Encoding(false));
+                    try
+                    {
+                        File.Move(tmp, claim, overwrite: false);
+                    }
+                    finally
+                    {
+                        File.Delete(tmp);
+                    }
+                }
             }
-            catch (IOException) when (File.Exists(folder.StatusFile))
+            catch (IOException) when (File.Exists(claim))
             {
                 continue;
+            }
+
+            if (scenarioText is not null)
+            {
+                folder.WriteStatus(status);
             }
 
             return folder;
@@ -241,7 +267,7 @@ public sealed class RunFolder
     private static byte[] Serialize(RunStatus status) => JsonSerializer.SerializeToUtf8Bytes(status, JsonOptions);
 
     /// <summary>Write-then-rename, so a reader never sees half a status.</summary>
-    private void WriteStatus(RunStatus status)
+    internal void WriteStatus(RunStatus status)
     {
         var tmp = StatusFile + ".tmp";
         File.WriteAllBytes(tmp, Serialize(status));
@@ -266,14 +292,34 @@ public static class RunPreparation
     public static PreparedRun Prepare(string scenarioFile, IReadOnlyList<string>? overrides, long? seed, string? outDir, DateTimeOffset utcNow)
     {
         var scenario = ScenarioLoader.Load(scenarioFile, overrides, seed);
-        var folder = RunFolder.Create(outDir ?? scenario.Outputs.Directory, scenario.Name, utcNow);
-        if (scenario.Persistence.IsPostgres && scenario.Persistence.PostgresSchema.Length == 0)
+        var parent = outDir ?? scenario.Outputs.Directory;
+        var where = outDir is null ? "outputs.directory" : "--out";
+        if (File.Exists(parent))
         {
-            scenario = scenario with { Persistence = scenario.Persistence with { PostgresSchema = folder.DefaultPostgresSchema() } };
+            throw new RunFolderException($"{where} {parent}: is a file, not a directory");
         }
 
-        folder.WriteScenario(scenario);
-        return new PreparedRun(scenario, folder);
+        Scenario final = scenario;
+        RunFolder folder;
+        try
+        {
+            // scenario.conf is the claim: nothing in the folder says "run" before it exists (see RunFolder.Create).
+            folder = RunFolder.Create(parent, scenario.Name, utcNow, f =>
+            {
+                if (final.Persistence.IsPostgres && final.Persistence.PostgresSchema.Length == 0)
+                {
+                    final = final with { Persistence = final.Persistence with { PostgresSchema = f.DefaultPostgresSchema() } };
+                }
+
+                return ScenarioRenderer.ToHocon(final);
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new RunFolderException($"{where} {parent}: cannot create the run folder: {e.Message}");
+        }
+
+        return new PreparedRun(final, folder);
     }
 
     /// <summary>
@@ -322,5 +368,12 @@ public static class RunPreparation
 public sealed class ResumeException(string message) : Exception(message)
 {
     /// <summary>Exit code of <c>marketsim run --resume</c> for this error.</summary>
+    public const int ExitCode = 2;
+}
+
+/// <summary>The run folder cannot be made where it was asked for (a file in the way, no permission, a full disk); the message names the option and the path.</summary>
+public sealed class RunFolderException(string message) : Exception(message)
+{
+    /// <summary>Exit code of <c>marketsim run</c>: a bad <c>--out</c> is a usage error.</summary>
     public const int ExitCode = 2;
 }
