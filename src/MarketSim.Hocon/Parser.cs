@@ -262,7 +262,10 @@ internal sealed class Parser
 
         var key = ParseKeyTokens(_t, ref _i, _file, allowTrailing: true);
         var keyText = string.Join('.', key);
-        SkipWs();
+
+        // newlines (and comments) may come between a key and its ':', '=', '+=' or '{';
+        // any other token after them means the key has no value and is reported where it stands
+        SkipWsNl();
         var sep = Peek;
         string[] fullPath = objPath.Length == 0 ? key : [.. objPath, .. key];
         HoconValue value;

@@ -36,6 +36,21 @@ public class EquivalenceSpec
         Assert.Equal(Expected, ConfigFactory.ParseString(hocon).GetConfig("app").ToJson(indented: false));
     }
 
+    public static IEnumerable<object[]> KeysBeforeSeparatorsOnTheirOwnLine()
+    {
+        yield return ["a\n  = 1\nb\n  : 2\nc\n{\n  d = 3\n}\ne.f\n  {\n    g = 4\n  }", "a = 1, b : 2, c { d = 3 }, e.f { g = 4 }"];
+        yield return ["a # note\n = 1\nb // note\n { }", "a = 1, b { }"];
+        yield return ["l = [x]\nl\n  += y\nm\r\n  =\r\n  z", "l = [x], l += y, m = z"];
+        yield return ["o {\n  p\n\n  // why\n  :\n  [1, 2]\n  q.r\n  {}\n}", "o { p : [1, 2], q.r {} }"];
+    }
+
+    [Theory]
+    [MemberData(nameof(KeysBeforeSeparatorsOnTheirOwnLine))]
+    public void A_key_and_its_separator_on_separate_lines_render_the_same_json_as_one_line(string multiLine, string oneLine)
+    {
+        Assert.Equal(H.Json(oneLine), H.Json(multiLine));
+    }
+
     [Fact]
     public void Equivalent_configs_built_with_fallbacks_render_identically()
     {

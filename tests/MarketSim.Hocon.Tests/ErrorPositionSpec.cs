@@ -43,6 +43,28 @@ public class ErrorPositionSpec
         Assert.Contains(" but found ", e.Message);
     }
 
+    [Theory]
+    [InlineData("a\nb = 2", 2, 1, "<string>:2:1: expected '=' or ':' or '{' after key 'a' but found 'b'")]
+    [InlineData("x = 0\na # note\n\n  \"b\" = 2", 4, 3, "<string>:4:3: expected '=' or ':' or '{' after key 'a' but found quoted string \"b\"")]
+    [InlineData("o {\n  k\n}", 3, 1, "<string>:3:1: expected '=' or ':' or '{' after key 'k' but found '}'")]
+    [InlineData("k\n  [1]", 2, 3, "<string>:2:3: expected '=' or ':' or '{' after key 'k' but found '['")]
+    [InlineData("k\n", 2, 1, "<string>:2:1: expected '=' or ':' or '{' after key 'k' but found end of input")]
+    [InlineData("a = 1\n  = 2", 2, 3, "<string>:2:3: expected a key but found '='")]
+    public void A_key_followed_by_a_newline_but_no_separator_is_reported_at_the_next_token(string hocon, int line, int column, string message)
+    {
+        var e = H.ParseError(hocon);
+        Assert.Equal(line, e.Line);
+        Assert.Equal(column, e.Column);
+        Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void A_key_without_a_value_names_the_file_line_and_column()
+    {
+        var e = H.ParseError("a = 1\nb\n\nc = 2", "conf/app.conf");
+        Assert.Equal("conf/app.conf:4:1: expected '=' or ':' or '{' after key 'b' but found 'c'", e.Message);
+    }
+
     [Fact]
     public void File_errors_name_the_file()
     {

@@ -44,6 +44,36 @@ public class SyntaxSpec
     }
 
     [Fact]
+    public void A_newline_may_come_between_a_key_and_its_separator_or_opening_brace()
+    {
+        const string hocon = "a\n  = 1\nb\n  : 2\nc\n{\n  d = 3\n}\ne.f\n  {\n    g = 4\n  }";
+        Assert.Equal("""{"a":1,"b":2,"c":{"d":3},"e":{"f":{"g":4}}}""", H.Json(hocon));
+    }
+
+    [Fact]
+    public void Comments_and_blank_lines_may_come_between_a_key_and_its_separator()
+    {
+        Assert.Equal("""{"a":1}""", H.Json("a # note\n = 1"));
+        Assert.Equal("""{"a":{}}""", H.Json("a // note\n { }"));
+        Assert.Equal("""{"x":{"b":"two"}}""", H.Json("x {\n  b // one\n\n  # two\n\n  : two\n}"));
+    }
+
+    [Fact]
+    public void Plus_equals_may_come_on_the_line_after_its_key()
+    {
+        Assert.Equal("""{"a":[1,2,3]}""", H.Json("a = [1]\na\n  += 2\na # more\n += 3"));
+    }
+
+    [Fact]
+    public void A_newline_after_a_value_still_ends_the_field()
+    {
+        Assert.Equal("""{"a":1,"b":2}""", H.Json("a = 1\nb = 2"));
+        Assert.Equal("""{"a":{"x":1},"b":{"y":2}}""", H.Json("a { x = 1 }\nb { y = 2 }"));
+        Assert.Equal("""{"a":[1,"x",2]}""", H.Json("a = [\n  1\n  x\n  2\n]"));
+        H.ParseError("a = 1\n= 2");
+    }
+
+    [Fact]
     public void Fields_may_be_separated_by_commas_or_newlines_with_one_trailing_comma()
     {
         Assert.Equal("""{"a":1,"b":2,"c":3}""", H.Json("a = 1, b = 2\nc = 3,"));
