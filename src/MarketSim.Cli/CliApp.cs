@@ -62,6 +62,17 @@ public static class CliApp
             WriteError(stderr, e.Message);
             return ExitFailure;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A full disk, a vanished folder, a permission: the system's own message names the file.
+            WriteError(stderr, e.Message);
+            return ExitFailure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException && Environment.GetEnvironmentVariable("MARKETSIM_DEBUG") is not "1")
+        {
+            WriteError(stderr, $"internal error ({e.GetType().Name}): {e.Message} (MARKETSIM_DEBUG=1 shows the stack trace; please report it)");
+            return ExitFailure;
+        }
     }
 
     /// <summary>

@@ -28,7 +28,7 @@ internal sealed class RunSupervisor : ReceiveActor
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
-                p.Context.Completion.TrySetResult(p.Context.Tally.Result(RunState.Failed, e));
+                p.Context.Completion.TrySetResult(p.Context.Tally.Result(RunState.Failed, Unwrap(e)));
                 return;
             }
 
@@ -51,7 +51,15 @@ internal sealed class RunSupervisor : ReceiveActor
     protected override SupervisorStrategy SupervisorStrategy() => new StopAndRecord((child, cause) => _failures[child] = cause);
 
     // A coordinator that fails in its constructor (the world cannot be built) surfaces as ActorInitializationException.
-    private static Exception Unwrap(Exception e) => e is ActorInitializationException { InnerException: { } inner } ? Unwrap(inner) : e;
+    // Akka wraps a constructor's exception in TypeLoadException ("Error while creating actor instance ... with N args: (every
+    // argument printed)"), itself in ActorInitializationException: the cause is the innermost exception.
+    internal static Exception Unwrap(Exception e) => e switch
+    {
+        ActorInitializationException { InnerException: { } inner } => Unwrap(inner),
+        TypeLoadException { InnerException: { } inner } => Unwrap(inner),
+        System.Reflection.TargetInvocationException { InnerException: { } inner } => Unwrap(inner),
+        _ => e,
+    };
 
     /// <summary>Play <paramref name="Scenario"/>; the result arrives on the context's completion.</summary>
     public sealed record Play(Scenario Scenario, CoordinatorContext Context);

@@ -82,6 +82,8 @@ public static class ScenarioRunner
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
             var hocon = ScenarioRenderer.ToHocon(DeploymentNeutral(scenario));
+            // The world first: a dataset that cannot be read fails here, in one line, before the journal is touched.
+            var world = BuildWorld(scenario);
             var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
             try
             {
@@ -96,7 +98,7 @@ public static class ScenarioRunner
                 }
 
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                result = Play(scenario, writer, hocon, options);
+                result = Play(scenario, world, writer, hocon, options);
                 if (result.State == RunState.Complete)
                 {
                     writer.CompleteReplay();
@@ -209,7 +211,20 @@ public static class ScenarioRunner
         }
     }
 
-    private static CoordinatorResult Play(Scenario scenario, RunJournalWriter writer, string hocon, RunOptions options)
+    /// <summary>The scenario's world (<see cref="RunWorlds.Create"/>); a failure becomes a <see cref="WorldException"/> whose one-line message names the world and the cause.</summary>
+    internal static IRunWorld BuildWorld(Scenario scenario)
+    {
+        try
+        {
+            return RunWorlds.Create(scenario);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or UnauthorizedAccessException or FormatException or ArgumentException or OverflowException or NotSupportedException)
+        {
+            throw new WorldException($"the {scenario.World.Kind} world cannot be built: {e.Message}", e);
+        }
+    }
+
+    private static CoordinatorResult Play(Scenario scenario, IRunWorld world, RunJournalWriter writer, string hocon, RunOptions options)
     {
         var host = options.System ?? MarketSimSystem.Shared;
         var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -217,6 +232,7 @@ public static class ScenarioRunner
         {
             ShardDispatcher = host.ShardDispatcher(scenario.Parallelism),
             StepTimeout = host.StepTimeout,
+            World = world,
         };
         // If /user/runs is gone (the system is shutting down), the run fails with that reason instead of waiting forever.
         var gone = host.Runs.WatchAsync(CancellationToken.None);
@@ -229,3 +245,6 @@ public static class ScenarioRunner
         return completion.Task.GetAwaiter().GetResult();
     }
 }
+
+/// <summary>The world of a scenario cannot be built (an unreadable dataset, a corrupt price history, a timeline past year 9999).</summary>
+public sealed class WorldException(string message, Exception inner) : Exception(message, inner);

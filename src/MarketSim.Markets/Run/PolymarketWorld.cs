@@ -1,3 +1,4 @@
+using System.Globalization;
 using MarketSim.Markets.Journal;
 using MarketSim.Markets.Scenarios;
 using MarketSim.Polymarket.Dataset;
@@ -80,7 +81,7 @@ public sealed class PolymarketWorld : IRunWorld
         }
         catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetFormatException)
         {
-            throw new InvalidDataException($"polymarket dataset {pm.Dataset}: {e.Message}", e);
+            throw new InvalidDataException(e.Message.Contains(pm.Dataset, StringComparison.Ordinal) ? $"polymarket dataset {e.Message}" : $"polymarket dataset {pm.Dataset}: {e.Message}", e);
         }
 
         var placed = new List<(MarketRow Row, DateTimeOffset Open, DateTimeOffset Close)>(rows.Count);
@@ -115,7 +116,16 @@ public sealed class PolymarketWorld : IRunWorld
         var origin = replay.Count == 0 ? tl.Epoch : replay[0].Open;
         var compression = pm.Compression;
         var step = tl.IntervalLength;
+        // A year away from the largest representable time: room for the interval grid and the cutoff around it.
+        var latest = DateTimeOffset.MaxValue.UtcTicks - TimeSpan.TicksPerDay * 366 - tl.IntervalLength.Ticks;
         DateTimeOffset Virtual(DateTimeOffset real) => tl.Epoch + TimeSpan.FromTicks((long)Math.Round((real - origin).Ticks / compression));
+        void CheckRepresentable(MarketRow row, DateTimeOffset open, DateTimeOffset close)
+        {
+            if (tl.Epoch.UtcTicks + ((close - origin).Ticks / compression) > latest)
+            {
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"polymarket dataset {pm.Dataset}: market {row.ConditionId} (opens {open:yyyy-MM-dd}, closes {close:yyyy-MM-dd}) runs the virtual timeline past the year 9999 (epoch {tl.Epoch:yyyy-MM-dd}, compression {compression}); fix or remove the row"));
+            }
+        }
         DateTimeOffset Ceil(DateTimeOffset t)
         {
             var k = (t - tl.Epoch).Ticks;
@@ -134,6 +144,7 @@ public sealed class PolymarketWorld : IRunWorld
         for (var i = 0; i < replay.Count; i++)
         {
             var (row, open, close) = replay[i];
+            CheckRepresentable(row, open, close);
             var issue = Ceil(Virtual(open));
             var resolve = Ceil(Virtual(close));
             if (resolve <= issue)

@@ -266,12 +266,40 @@ public sealed class RunFolder
 
     private static byte[] Serialize(RunStatus status) => JsonSerializer.SerializeToUtf8Bytes(status, JsonOptions);
 
-    /// <summary>Write-then-rename, so a reader never sees half a status.</summary>
+    /// <summary>
+    /// Write-then-rename, so a reader never sees half a status. On a full disk the temporary file cannot be written:
+    /// then the status is rewritten in place, in the blocks the existing <c>status.json</c> already holds (a status is
+    /// far smaller than one block), so that a run that failed for lack of space still says so, and why.
+    /// </summary>
     internal void WriteStatus(RunStatus status)
     {
+        var bytes = Serialize(status);
         var tmp = StatusFile + ".tmp";
-        File.WriteAllBytes(tmp, Serialize(status));
-        File.Move(tmp, StatusFile, overwrite: true);
+        try
+        {
+            File.WriteAllBytes(tmp, bytes);
+            File.Move(tmp, StatusFile, overwrite: true);
+        }
+        catch (IOException) when (File.Exists(StatusFile))
+        {
+            TryDelete(tmp);
+            using var stream = new FileStream(StatusFile, FileMode.Open, FileAccess.Write, FileShare.Read);
+            stream.Write(bytes);
+            stream.SetLength(bytes.Length);
+            stream.Flush(flushToDisk: true);
+        }
+    }
+
+    private static void TryDelete(string file)
+    {
+        try
+        {
+            File.Delete(file);
+        }
+        catch (IOException)
+        {
+            // a leftover temporary file is harmless: the next write replaces it
+        }
     }
 }
 

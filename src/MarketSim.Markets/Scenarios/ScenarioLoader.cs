@@ -511,6 +511,18 @@ public static partial class ScenarioLoader
             lifetime = null;
         }
 
+        if (epoch is { } ep && interval is { } iv3 && events is { } n && perDay is { } pd && lifetime is { } lt3)
+        {
+            // The last event resolves at epoch + (events − 1) days / events-per-day + lifetime (plus an interval of slack):
+            // it must be a representable time, or the run would fail deep inside with an arithmetic error.
+            var end = (Int128)ep.UtcTicks + ((Int128)(n - 1) * TimeSpan.TicksPerDay / pd) + lt3.Ticks + iv3.Ticks;
+            if (end > DateTimeOffset.MaxValue.UtcTicks)
+            {
+                var days = (double)((Int128)(n - 1) / pd);
+                t.Error("events", string.Create(CultureInfo.InvariantCulture, $"value {n} at events-per-day = {pd} runs the timeline past the year 9999 ({days:0} days after the epoch {ep:yyyy-MM-dd}); use fewer events or more per day"));
+            }
+        }
+
         t.Finish();
         return epoch is null || interval is null || events is null || perDay is null || lifetime is null || cutoff is null
             ? null
