@@ -1,9 +1,10 @@
 using System.Globalization;
-using MarketSim.Markets.Export;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Journal;
+using MarketSim.Journal.Export;
 using MarketSim.Markets.Tests.Run;
 using MarketSim.Parquet;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Export;
 

@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.Journal;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Journal;
 

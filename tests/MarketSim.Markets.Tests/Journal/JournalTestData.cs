@@ -1,4 +1,5 @@
-using MarketSim.Markets.Journal;
+using MarketSim.Journal;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Journal;
 

@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.Journal;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Journal;
 
@@ -74,7 +74,7 @@ public sealed class ScoreEventSerializerSpec
         }
 
         var bytes = body.ToArray();
-        return [.. bytes, .. BitConverter.GetBytes(Markets.Journal.Crc32C.Compute(bytes))];
+        return [.. bytes, .. BitConverter.GetBytes(Simulation.Journal.Crc32C.Compute(bytes))];
     }
 
     [Fact]
@@ -238,7 +238,7 @@ public sealed class ScoreEventSerializerSpec
         }
 
         var body = ms.ToArray();
-        var crc = BitConverter.GetBytes(Markets.Journal.Crc32C.Compute(body));
+        var crc = BitConverter.GetBytes(Simulation.Journal.Crc32C.Compute(body));
         return [.. body, .. crc];
     }
 
@@ -354,7 +354,7 @@ public sealed class ScoreEventSerializerSpec
     [Fact]
     public void The_accelerated_checksum_equals_the_portable_one()
     {
-        Prop.ForAll<byte[]>(data => Markets.Journal.Crc32C.Compute(data) == Markets.Journal.Crc32C.ComputePortable(data)).QuickCheckThrowOnFailure();
-        Assert.Equal(0xE3069283u, Markets.Journal.Crc32C.Compute("123456789"u8));
+        Prop.ForAll<byte[]>(data => Simulation.Journal.Crc32C.Compute(data) == Simulation.Journal.Crc32C.ComputePortable(data)).QuickCheckThrowOnFailure();
+        Assert.Equal(0xE3069283u, Simulation.Journal.Crc32C.Compute("123456789"u8));
     }
 }

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.Journal;
+using MarketSim.Journal;
+using MarketSim.Simulation.Journal;
 using Microsoft.Data.Sqlite;
 using Xunit.Abstractions;
 

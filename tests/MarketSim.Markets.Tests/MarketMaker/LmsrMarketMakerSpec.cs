@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.MarketMaker;
-using Outcome = MarketSim.Markets.MarketMaker.Outcome;
+using MarketSim.Simulation.MarketMaker;
+using Outcome = MarketSim.Simulation.MarketMaker.Outcome;
 
 namespace MarketSim.Markets.Tests.MarketMaker;
 

@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.MarketMaker;
+using MarketSim.Simulation.MarketMaker;
 using Microsoft.FSharp.Core;
 
 namespace MarketSim.Markets.Tests.MarketMaker;

@@ -1,4 +1,4 @@
-using MarketSim.Markets.MarketMaker;
+using MarketSim.Simulation.MarketMaker;
 
 namespace MarketSim.Markets.Tests.MarketMaker;
 

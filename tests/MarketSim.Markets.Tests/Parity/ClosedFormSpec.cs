@@ -1,5 +1,5 @@
-using MarketSim.Markets.Parity;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Parity;
 
 namespace MarketSim.Markets.Tests.Parity;
 

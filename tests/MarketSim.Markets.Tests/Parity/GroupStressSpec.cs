@@ -1,5 +1,5 @@
-using MarketSim.Markets.Parity;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Parity;
 
 namespace MarketSim.Markets.Tests.Parity;
 
@@ -123,7 +123,7 @@ public sealed class GroupStressSpec
     [Fact]
     public void The_portable_gather_matches_the_hardware_gather()
     {
-        var rng = new MarketSim.Markets.Randomness.SplitMix64(5);
+        var rng = new MarketSim.Simulation.Randomness.SplitMix64(5);
         for (var i = 0; i < 2000; i++)
         {
             var value = rng.NextUInt64();

@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.Parity;
-using MarketSim.Markets.Randomness;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Parity;
+using MarketSim.Simulation.Randomness;
 
 namespace MarketSim.Markets.Tests.Parity;
 

@@ -1,4 +1,4 @@
-using MarketSim.Markets.Parity;
+using MarketSim.Simulation.Parity;
 
 namespace MarketSim.Markets.Tests.Parity;
 

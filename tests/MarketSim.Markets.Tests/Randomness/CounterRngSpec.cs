@@ -1,4 +1,4 @@
-using MarketSim.Markets.Randomness;
+using MarketSim.Simulation.Randomness;
 
 namespace MarketSim.Markets.Tests.Randomness;
 

@@ -1,8 +1,7 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
-using MarketSim.Markets.Summary;
+using MarketSim.Journal;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Run;
 

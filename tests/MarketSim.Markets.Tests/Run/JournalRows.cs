@@ -1,4 +1,4 @@
-using MarketSim.Markets.Journal;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Run;
 

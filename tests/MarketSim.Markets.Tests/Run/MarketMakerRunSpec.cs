@@ -1,6 +1,6 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Journal;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Run;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
-using MarketSim.Markets.Summary;
+using MarketSim.Journal;
+using MarketSim.Journal.Summary;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Scenarios;
+using MarketSim.Simulation.Summary;
 
 namespace MarketSim.Markets.Tests.Run;
 

@@ -1,7 +1,6 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Journal;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
 using Npgsql;
 
 namespace MarketSim.Markets.Tests.Run;

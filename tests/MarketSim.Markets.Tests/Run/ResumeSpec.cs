@@ -1,7 +1,8 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Journal;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
 using Microsoft.Data.Sqlite;
 
 namespace MarketSim.Markets.Tests.Run;

@@ -1,6 +1,6 @@
 using FsCheck;
 using FsCheck.Fluent;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Scenarios;
 
 namespace MarketSim.Markets.Tests.Run;
 

@@ -1,6 +1,5 @@
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
 
 namespace MarketSim.Markets.Tests.Run;
 

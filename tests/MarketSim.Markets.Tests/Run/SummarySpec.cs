@@ -1,6 +1,7 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Summary;
+using MarketSim.Journal;
+using MarketSim.Journal.Summary;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Markets.Tests.Run;
 

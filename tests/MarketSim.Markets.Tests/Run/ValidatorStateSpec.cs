@@ -1,7 +1,7 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
 using MarketSim.Scoring.Rules;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Markets.Tests.Run;
 

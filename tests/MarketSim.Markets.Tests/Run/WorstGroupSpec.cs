@@ -1,8 +1,9 @@
 using System.Text.Json;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Parity;
-using MarketSim.Markets.Summary;
+using MarketSim.Journal;
+using MarketSim.Journal.Summary;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Parity;
 
 namespace MarketSim.Markets.Tests.Run;
 

@@ -1,4 +1,5 @@
-using MarketSim.Markets.Scenarios;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Markets.Tests.Scenarios;
 
