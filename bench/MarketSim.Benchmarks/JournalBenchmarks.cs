@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using MarketSim.Markets.Journal;
+using MarketSim.Journal;
+using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Benchmarks;
 

@@ -1,8 +1,9 @@
 using BenchmarkDotNet.Attributes;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Benchmarks;
 

@@ -2,9 +2,9 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Cli;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using MarketSim.Markets.Export;
+using MarketSim.Journal.Export;
 using MarketSim.Parquet;
 
 namespace MarketSim.Cli;

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using MarketSim.Markets.Parity;
 using MarketSim.Scoring.Metrics;
+using MarketSim.Simulation.Parity;
 using Spectre.Console;
 
 namespace MarketSim.Cli;
@@ -425,7 +425,7 @@ public static class ParityCommands
             return;
         }
 
-        MarketSim.Markets.Summary.TextTable.Write(stdout, columns, rows);
+        MarketSim.Simulation.Summary.TextTable.Write(stdout, columns, rows);
     }
 
     private static T Guard<T>(Func<T> run)

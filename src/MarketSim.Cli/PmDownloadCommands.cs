@@ -244,7 +244,7 @@ public static class PmDownloadCommands
             stdout.WriteLine(string.Create(Inv, $"{result.Rows.Count} markets kept ({yes} resolved YES), {result.Dropped.Count} dropped, of {result.Rows.Count + result.Dropped.Count} in {path}; dataset {outPath}"));
             if (result.Dropped.Count > 0)
             {
-                MarketSim.Markets.Summary.TextTable.Write(stdout, ["dropped because", "markets"], result.DroppedByRule.Select(x => new[] { x.Rule, x.Count.ToString(Inv) }).ToList());
+                MarketSim.Simulation.Summary.TextTable.Write(stdout, ["dropped because", "markets"], result.DroppedByRule.Select(x => new[] { x.Rule, x.Count.ToString(Inv) }).ToList());
                 stdout.WriteLine($"every dropped market with its reason: {droppedPath}");
             }
 

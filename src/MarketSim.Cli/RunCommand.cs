@@ -2,10 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
-using MarketSim.Markets.Summary;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
+using MarketSim.Simulation.Summary;
 using Spectre.Console;
 
 namespace MarketSim.Cli;
@@ -215,7 +216,7 @@ public static class RunCommand
         try
         {
             var watch = Stopwatch.StartNew();
-            var result = MarketSim.Markets.Export.RunExporter.Export(folder, target, new MarketSim.Markets.Export.ExportOptions(format == "csv" ? MarketSim.Markets.Export.ExportFormat.Csv : MarketSim.Markets.Export.ExportFormat.Parquet));
+            var result = MarketSim.Journal.Export.RunExporter.Export(folder, target, new MarketSim.Journal.Export.ExportOptions(format == "csv" ? MarketSim.Journal.Export.ExportFormat.Csv : MarketSim.Journal.Export.ExportFormat.Parquet));
             if (!quiet)
             {
                 stderr.WriteLine(string.Create(Inv, $"marketsim: exported {result.Files.Count} tables ({string.Join(", ", result.Rows.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{r.Key} {r.Value}"))} rows) in {watch.Elapsed.TotalSeconds:F2} s"));
@@ -224,7 +225,7 @@ public static class RunCommand
             stdout.WriteLine($"export: {target}");
             return CliApp.ExitOk;
         }
-        catch (Exception e) when (e is MarketSim.Markets.Export.ExportException or IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is MarketSim.Journal.Export.ExportException or IOException or UnauthorizedAccessException)
         {
             CliApp.WriteError(stderr, $"the run is complete, but the export to {target} failed: {e.Message} (retry with: marketsim export {folder} --format {format} --out {target})");
             return CliApp.ExitFailure;

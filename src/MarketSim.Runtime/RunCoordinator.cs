@@ -1,9 +1,10 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Runtime;
 

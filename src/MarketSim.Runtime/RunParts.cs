@@ -1,6 +1,6 @@
 using Akka.Actor;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
 
 namespace MarketSim.Runtime;
 

@@ -1,8 +1,11 @@
 using Akka.Actor;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
-using MarketSim.Markets.Summary;
+using MarketSim.Journal;
+using MarketSim.Journal.Summary;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
+using MarketSim.Simulation.Summary;
 
 namespace MarketSim.Runtime;
 

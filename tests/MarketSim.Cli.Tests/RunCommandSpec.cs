@@ -182,7 +182,7 @@ public sealed partial class RunCommandSpec : IDisposable
         }
         finally
         {
-            MarketSim.Markets.Journal.PostgresRunJournal.Drop(cs, schema);
+            MarketSim.Journal.PostgresRunJournal.Drop(cs, schema);
         }
     }
 }

@@ -1,8 +1,9 @@
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Journal;
 using MarketSim.Polymarket.Dataset;
 using MarketSim.Runtime;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Llm.Tests;
 

@@ -1,7 +1,8 @@
 using Akka.Actor;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Runtime.Tests;
 

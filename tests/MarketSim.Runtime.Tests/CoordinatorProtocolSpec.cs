@@ -1,9 +1,10 @@
 using System.Collections.Concurrent;
 using Akka.Actor;
 using Akka.TestKit;
-using MarketSim.Markets.Journal;
-using MarketSim.Markets.Run;
-using MarketSim.Markets.Scenarios;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Run;
+using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Runtime.Tests;
 

@@ -1,0 +1,215 @@
+namespace MarketSim.Simulation.Scenarios;
+
+/// <summary>A validated scenario: everything a run depends on. Two equal scenarios give byte-identical journals.</summary>
+/// <param name="Name">Scenario name (letters, digits, '.', '_', '-'); names the run folder.</param>
+/// <param name="Description">Free text.</param>
+/// <param name="Seed">Root seed of every random stream.</param>
+/// <param name="World">The event world.</param>
+/// <param name="Timeline">Interval grid and event schedule.</param>
+/// <param name="Miners">Miner groups in declaration order; miner ids are contiguous per group.</param>
+/// <param name="Validators">Validators, each with one rule preset.</param>
+/// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
+/// <param name="Outputs">Journal and summary settings.</param>
+/// <param name="Parallelism">Worker threads (<c>marketsim.parallelism</c>); never changes results.</param>
+/// <param name="Persistence">Where the journal lives (<c>marketsim.persistence</c>); never changes results.</param>
+/// <param name="Metrics">Parameters of the summary's metrics (shared/spec/parity.md §4).</param>
+public sealed record Scenario(
+    string Name,
+    string Description,
+    long Seed,
+    WorldSettings World,
+    TimelineSettings Timeline,
+    EquatableList<MinerGroup> Miners,
+    EquatableList<ValidatorSettings> Validators,
+    int ShardSize,
+    OutputSettings Outputs,
+    int Parallelism,
+    MetricsSettings Metrics,
+    PersistenceSettings Persistence)
+{
+    /// <summary>The market maker (<c>marketmaker</c>): none (a replay's own prices) or an LMSR that trading miners trade against.</summary>
+    public MarketMakerSettings MarketMaker { get; init; } = MarketMakerSettings.Default;
+
+    /// <summary>Total number of miners over all groups.</summary>
+    public int MinerCount => Miners.Count == 0 ? 0 : Miners[^1].FirstMinerId + Miners[^1].Count;
+
+    /// <summary>Number of miner shards (the last may be smaller).</summary>
+    public int ShardCount => (MinerCount + ShardSize - 1) / ShardSize;
+
+    /// <summary>Predictions the run makes when every miner answers every open event in every scored interval.</summary>
+    public long ExpectedPredictions => (long)MinerCount * Timeline.Events * Timeline.ScoredIntervalsPerEvent;
+}
+
+/// <summary>The world that issues events. Only <c>parity</c> exists now (shared/spec/parity.md §2).</summary>
+/// <param name="Kind">World kind.</param>
+/// <param name="D">Number of input bits, 1…64.</param>
+/// <param name="K">Parity order |S|, 1…D.</param>
+/// <param name="Alpha">Signal strength in (0, 1].</param>
+/// <param name="ParitySet">Explicit S (K distinct coordinates in [0, D)), or null to draw S from the seed.</param>
+public sealed record WorldSettings(string Kind, int D, int K, double Alpha, EquatableList<int>? ParitySet)
+{
+    /// <summary>The Polymarket replay's settings (<c>world.polymarket</c>); used when <see cref="Kind"/> is polymarket.</summary>
+    public PolymarketWorldSettings Polymarket { get; init; } = PolymarketWorldSettings.Default;
+}
+
+/// <summary>
+/// The Polymarket replay (docs/polymarket.md): resolved markets of a dataset replayed on their real timeline.
+/// </summary>
+/// <param name="Dataset">A dataset (.parquet, <c>marketsim pm import</c>); a relative path is taken from the scenario file's folder.</param>
+/// <param name="Prices">Optional folder of per-token price histories (<c>&lt;token&gt;.csv</c>, t,p); empty = each market's single dataset price, defined from its time on.</param>
+/// <param name="Compression">Real seconds per virtual second: the real timeline runs this many times faster.</param>
+/// <param name="TrainFraction">Share of markets (earliest created first) kept out of the replay to train the base-rate and text-baseline miners.</param>
+/// <param name="MaxMarkets">Replay at most this many markets (0 = all).</param>
+public sealed record PolymarketWorldSettings(string Dataset, string Prices, double Compression, double TrainFraction, int MaxMarkets)
+{
+    public static PolymarketWorldSettings Default { get; } = new(string.Empty, string.Empty, 6, 0.3, 0);
+}
+
+/// <summary>
+/// The interval grid (scoring.md §4) and the event schedule. Event i (0-based) is issued at
+/// <c>Epoch + IntervalLength · ⌊(i · 1 day / EventsPerDay) / IntervalLength⌋</c> (always on the grid),
+/// resolves at issue + <see cref="Lifetime"/>, and its cutoff is resolution − <see cref="CutoffBeforeResolution"/>.
+/// </summary>
+public sealed record TimelineSettings(
+    DateTimeOffset Epoch,
+    TimeSpan IntervalLength,
+    int Events,
+    int EventsPerDay,
+    TimeSpan Lifetime,
+    TimeSpan CutoffBeforeResolution)
+{
+    /// <summary>Open window of an event: issue → cutoff.</summary>
+    public TimeSpan OpenWindow => Lifetime - CutoffBeforeResolution;
+
+    /// <summary>Scored intervals per event, n = ⌊(lifetime − cutoff) / interval⌋ (the partial interval before the cutoff is never scored).</summary>
+    public int ScoredIntervalsPerEvent => (int)(OpenWindow.Ticks / IntervalLength.Ticks);
+
+    /// <summary>Issue time of event <paramref name="eventIndex"/> (on the grid).</summary>
+    public DateTimeOffset IssueTime(long eventIndex)
+    {
+        var offset = eventIndex * TimeSpan.TicksPerDay / EventsPerDay;
+        return Epoch + TimeSpan.FromTicks(offset / IntervalLength.Ticks * IntervalLength.Ticks);
+    }
+
+    /// <summary>Cutoff of event <paramref name="eventIndex"/>: answers after it are not taken.</summary>
+    public DateTimeOffset CutoffTime(long eventIndex) => ResolutionTime(eventIndex) - CutoffBeforeResolution;
+
+    /// <summary>Resolution time of event <paramref name="eventIndex"/>.</summary>
+    public DateTimeOffset ResolutionTime(long eventIndex) => IssueTime(eventIndex) + Lifetime;
+
+    /// <summary>The grid interval index (since the epoch) that contains <paramref name="t"/>.</summary>
+    public long IntervalIndex(DateTimeOffset t)
+    {
+        var ticks = (t - Epoch).Ticks;
+        var q = ticks / IntervalLength.Ticks;
+        return ticks < 0 && ticks % IntervalLength.Ticks != 0 ? q - 1 : q;
+    }
+
+    /// <summary>When the last event resolves: the end of the run in virtual time.</summary>
+    public DateTimeOffset End => ResolutionTime(Events - 1);
+}
+
+/// <summary>One group of identical miners (shared/spec/parity.md §3).</summary>
+/// <param name="Kind">oracle | constant | ar-depth | random-chains | diffusion | faulty (a test miner that sends invalid answers).</param>
+/// <param name="Name">Group name (default: the spec's output name, e.g. <c>diff_analytic_rho=0.95</c>).</param>
+/// <param name="Count">Miners in the group (≥ 1).</param>
+/// <param name="FirstMinerId">Id of the first miner; the group holds ids FirstMinerId … FirstMinerId + Count − 1.</param>
+/// <param name="Value">constant: the forecast in [0, 1]; faulty: the raw answer it sends (NaN, ±∞ or any number), or null = "none" (it sends no answer).</param>
+/// <param name="Depth">ar-depth, random-chains: L in [0, d].</param>
+/// <param name="Chains">random-chains: K ≥ 1.</param>
+/// <param name="Rho">diffusion: ρ in [0, 1].</param>
+/// <param name="Rate">faulty: the share of cells in (0, 1] where it sends <paramref name="Value"/>; elsewhere it answers 0.5.</param>
+public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho, double? Rate = null)
+{
+    /// <summary>market-follower: how stale the price it follows is (real time).</summary>
+    public TimeSpan? Delay { get; init; }
+
+    /// <summary>llm: the endpoint, sampling and cache settings (docs/llm.md).</summary>
+    public MarketSim.Llm.LlmSettings? Llm { get; init; }
+}
+
+/// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>
+/// <param name="Name">Unique name; the journal persistence id is <c>validator-{Name}</c>.</param>
+/// <param name="Rule">Rule preset (scoring.md §3).</param>
+/// <param name="IntervalWeights">rema-exp | rema-first2 | power2 (legacy and peer presets).</param>
+/// <param name="Imputation">worst-clip | third-toward-worst (peer presets).</param>
+/// <param name="MovingAverage">fixed-window | class-balanced with window N (peer presets).</param>
+/// <param name="K">Legacy normalisation exponent K (legacy presets).</param>
+/// <param name="Offset">Legacy offset subtracted before exp (legacy presets).</param>
+public sealed record ValidatorSettings(
+    string Name,
+    string Rule,
+    string? IntervalWeights,
+    string? Imputation,
+    MovingAverageSettings? MovingAverage,
+    double? K,
+    double? Offset)
+{
+    /// <summary>The preset's family.</summary>
+    public RuleFamily Family => ScenarioVocabulary.FamilyOf(Rule);
+}
+
+/// <summary>Moving average across events: kind and N = number of previous events in the window.</summary>
+public sealed record MovingAverageSettings(string Kind, int Window);
+
+/// <summary>Parameters of the summary's metrics (<c>marketsim.scenario.metrics</c>; shared/spec/parity.md §4).</summary>
+/// <param name="ArbitrageBudget">B &gt; 0: the best bounded trader's budget in arb = B·mean(|f − q| − c)_+.</param>
+/// <param name="TransactionCost">c ≥ 0: the trader's cost per unit traded.</param>
+/// <param name="EceBins">ECE bins (right-closed), ≥ 1.</param>
+public sealed record MetricsSettings(double ArbitrageBudget, double TransactionCost, int EceBins)
+{
+    /// <summary>The reference defaults: B = 1, c = 0, 20 bins.</summary>
+    public static MetricsSettings Default { get; } = new(1.0, 0.0, 20);
+}
+
+/// <summary>Where and how the run persists.</summary>
+/// <param name="Directory">Parent of run folders (default <c>runs</c>; <c>--out</c> replaces it).</param>
+/// <param name="Journal">Journal back end (<c>sqlite</c>).</param>
+/// <param name="FlushEvents">Journal flush threshold: pending events.</param>
+/// <param name="FlushBytes">Journal flush threshold: pending payload bytes.</param>
+/// <param name="RecordPredictions">Persist <c>PredictionBatch</c> events (off: scores only).</param>
+/// <param name="SummaryJson">Write summary.json.</param>
+/// <param name="SummaryMarkdown">Write summary.md.</param>
+/// <param name="RecordIntervalScores">Persist an <c>IntervalScored</c> event (per-interval scores, predictions and weights) before
+/// each scored event's <c>EventScored</c> (<c>outputs.journal.record-interval-scores</c>; off: event scores only).</param>
+public sealed record OutputSettings(
+    string Directory,
+    int FlushEvents,
+    long FlushBytes,
+    bool RecordPredictions,
+    bool SummaryJson,
+    bool SummaryMarkdown,
+    bool RecordIntervalScores = true);
+
+/// <summary>
+/// Where a run's journal lives (<c>marketsim.persistence</c>, docs/persistence.md). A deployment choice like
+/// parallelism: the journal's contents, and so every result, are the same on either backend.
+/// </summary>
+/// <param name="Journal">sqlite (journal.db in the run folder) or postgres.</param>
+/// <param name="PostgresConnectionString">Npgsql connection string (postgres only).</param>
+/// <param name="PostgresSchema">Schema holding the run's tables; empty = derived from the run folder's name.</param>
+public sealed record PersistenceSettings(string Journal, string PostgresConnectionString, string PostgresSchema)
+{
+    /// <summary>The embedded default: SQLite in the run folder.</summary>
+    public static PersistenceSettings Default { get; } = new("sqlite", string.Empty, string.Empty);
+
+    /// <summary>True for the PostgreSQL backend.</summary>
+    public bool IsPostgres => Journal == "postgres";
+}
+
+/// <summary>
+/// The market maker of a run (docs/marketmaker.md). <c>replay</c> (Polymarket world): it quotes the real price path;
+/// <c>none</c>: no market maker; <c>auto</c>: replay in a replay, none otherwise; <c>lmsr</c>: a logarithmic market scoring rule per event with liquidity <paramref name="Liquidity"/>, opened at
+/// <paramref name="InitialPrice"/>; every miner of the <paramref name="Traders"/> groups (empty = every group that is
+/// not a market follower) trades toward its answer each interval, spending at most <paramref name="MaxSpend"/> per
+/// trade from a budget of <paramref name="Budget"/>. Its quotes feed market-follower miners and the market-relative rule.
+/// </summary>
+public sealed record MarketMakerSettings(string Kind, double Liquidity, double InitialPrice, double Budget, double MaxSpend, EquatableList<string> Traders)
+{
+    public static MarketMakerSettings Default { get; } = new("auto", 100, 0.5, 1000, 10, new EquatableList<string>([]));
+
+    public bool IsLmsr => Kind == "lmsr";
+
+    /// <summary>The kind that plays: <c>auto</c> is <c>replay</c> in a Polymarket world and <c>none</c> in the parity world.</summary>
+    public string EffectiveKind(string worldKind) => Kind == "auto" ? (worldKind == "polymarket" ? "replay" : "none") : Kind;
+}
