@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Compares the speed of two builds of marketsim side by side on this machine: REF (any git revision, built in a
-# temporary worktree) against the working tree. Both play the same scenario, alternating, N times each:
+# temporary worktree) against the working tree, each built as its own ./marketsim builds it (the working tree:
+# ReadyToRun publish; older revisions: a plain Release build). Both play the same scenario, alternating, N times each:
 #   - end to end: `marketsim run FILE --quiet` as a cold process (wall time of the whole command);
 #   - in one process: `marketsim bench FILE --repeat N` (its median wall per run; the first, JIT-warming run is included
 #     in neither build's median only if you raise N).
@@ -21,10 +22,19 @@ trap cleanup EXIT
 
 echo "== building $ref and the working tree (Release)" >&2
 git worktree add --detach "$work/ref" "$ref" >/dev/null 2>&1
-dotnet build "$work/ref/src/MarketSim.Cli" -c Release -nologo -v q >/dev/null
-dotnet build src/MarketSim.Cli -c Release -nologo -v q >/dev/null
-old="$work/ref/src/MarketSim.Cli/bin/Release/net10.0/marketsim.dll"
-new="src/MarketSim.Cli/bin/Release/net10.0/marketsim.dll"
+"$work/ref/marketsim" --version >/dev/null
+./marketsim --version >/dev/null
+shipped() { # tree -> the dll its ./marketsim runs
+  if [ -f "$1/src/MarketSim.Cli/bin/Release/marketsim-r2r/marketsim.dll" ]; then
+    echo "$1/src/MarketSim.Cli/bin/Release/marketsim-r2r/marketsim.dll"
+  else
+    echo "$1/src/MarketSim.Cli/bin/Release/net10.0/marketsim.dll"
+  fi
+}
+old=$(shipped "$work/ref")
+new=$(shipped "$PWD")
+echo "== $ref: $old" >&2
+echo "== working tree: $new" >&2
 
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 

@@ -115,6 +115,8 @@ public static class RunCommand
         ArgumentNullException.ThrowIfNull(stdout);
         ArgumentNullException.ThrowIfNull(stderr);
         var quiet = request.Quiet;
+        // The actor system starts while the scenario is read, the folder claimed and the journal opened.
+        MarketSimSystem.StartSharedInBackground();
         if (Prepare(request, stderr, out var prepared) is { } failed)
         {
             return failed;
@@ -201,7 +203,7 @@ public static class RunCommand
             return ScenarioException.ExitCode;
         }
 
-        if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g.Llm is not null))
+        if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g is MarketSim.Simulation.Scenarios.LlmMiners))
         {
             prepared = prepared with { Scenario = ScenarioRunner.WithLlmCache(prepared.Scenario, mode) };
             prepared.Folder.WriteScenario(prepared.Scenario);

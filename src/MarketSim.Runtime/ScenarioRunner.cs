@@ -187,7 +187,7 @@ public static class ScenarioRunner
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var neutral = new MarketSim.Llm.LlmSettings();
-        var miners = scenario.Miners.Select(g => g.Llm is { } l ? g with { Llm = l with { CacheMode = neutral.CacheMode, CacheDir = neutral.CacheDir } } : g).ToList();
+        var miners = scenario.Miners.Select(g => g is LlmMiners { Llm: var l } llm ? llm with { Llm = l with { CacheMode = neutral.CacheMode, CacheDir = neutral.CacheDir } } : g).ToList();
         return scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default, Miners = new EquatableList<MinerGroup>(miners) };
     }
 
@@ -195,7 +195,7 @@ public static class ScenarioRunner
     public static Scenario WithLlmCache(Scenario scenario, MarketSim.Llm.LlmCacheMode mode)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        var miners = scenario.Miners.Select(g => g.Llm is { } l ? g with { Llm = l with { CacheMode = mode } } : g).ToList();
+        var miners = scenario.Miners.Select(g => g is LlmMiners { Llm: var l } llm ? llm with { Llm = l with { CacheMode = mode } } : g).ToList();
         return scenario with { Miners = new EquatableList<MinerGroup>(miners) };
     }
 

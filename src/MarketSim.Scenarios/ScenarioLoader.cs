@@ -256,7 +256,7 @@ public static partial class ScenarioLoader
         var outputs = ReadOutputs(sc.Child("outputs"));
         var metrics = ReadMetrics(sc.Child("metrics"));
         var marketMaker = ReadMarketMaker(sc.Child("marketmaker"), miners);
-        if (world?.Kind == "parity" && marketMaker is { IsLmsr: false } && miners is not null && miners.Any(g => g.Kind == "market-follower"))
+        if (world?.Kind == "parity" && marketMaker is { IsLmsr: false } && miners is not null && miners.Any(g => g is MarketFollowerMiners))
         {
             sc.Error("miners", "a market-follower miner in the parity world needs a market: set marketmaker.kind = lmsr");
         }
@@ -656,7 +656,7 @@ public static partial class ScenarioLoader
                 else
                 {
                     names[name] = m;
-                    groups.Add(new MinerGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate) { Delay = delay, Llm = llm });
+                    groups.Add(NewGroup(kind!, name, count!.Value, next, value, depth, chains, rho, rate, delay, llm));
                     next += count.Value;
                 }
             }
@@ -672,6 +672,22 @@ public static partial class ScenarioLoader
 
         return failed ? null : new EquatableList<MinerGroup>(groups);
     }
+
+    /// <summary>The typed group of a validated miner entry: each kind takes exactly its own parameters.</summary>
+    private static MinerGroup NewGroup(string kind, string name, int count, int first, double? value, int? depth, int? chains, double? rho, double? rate, TimeSpan? delay, MarketSim.Llm.LlmSettings? llm) => kind switch
+    {
+        "oracle" => new OracleMiners(name, count, first),
+        "constant" => new ConstantMiners(name, count, first, value!.Value),
+        "ar-depth" => new ArDepthMiners(name, count, first, depth!.Value),
+        "random-chains" => new RandomChainsMiners(name, count, first, depth!.Value, chains!.Value),
+        "diffusion" => new DiffusionMiners(name, count, first, rho!.Value),
+        "faulty" => new FaultyMiners(name, count, first, value, rate!.Value),
+        "market-follower" => new MarketFollowerMiners(name, count, first, delay ?? TimeSpan.Zero),
+        "base-rate" => new BaseRateMiners(name, count, first),
+        "text-baseline" => new TextBaselineMiners(name, count, first),
+        "llm" => new LlmMiners(name, count, first, llm!),
+        _ => throw new InvalidOperationException($"unreachable: miner kind '{kind}' passed validation without a record type"),
+    };
 
     /// <summary>The spec's output name of a forecaster (shared/spec/parity.md §3).</summary>
     public static string DefaultMinerName(string kind, double? value, int? depth, int? chains, double? rho, double? rate = null) => kind switch
@@ -798,7 +814,7 @@ public static partial class ScenarioLoader
         }
 
         var family = ScenarioVocabulary.FamilyOf(rule);
-        var preset = ScenarioVocabulary.DefaultsOf(rule);
+        var preset = ScenarioVocabulary.DefaultsOf(name ?? rule, rule);
         var applies = new Dictionary<string, bool>(StringComparer.Ordinal)
         {
             ["interval-weights"] = family is RuleFamily.Legacy or RuleFamily.Peer,
@@ -818,47 +834,41 @@ public static partial class ScenarioLoader
             }
         }
 
-        string? weights = preset.IntervalWeights, imputation = preset.Imputation;
-        MovingAverageSettings? ma = preset.MovingAverage;
-        double? k = preset.K, offset = preset.Offset;
-        if (applies["interval-weights"])
+        ValidatorSettings? result = preset;
+        switch (preset)
         {
-            weights = v.String("interval-weights", preset.IntervalWeights, ScenarioVocabulary.IntervalWeights);
-            ok &= weights is not null;
-        }
+            case LegacyValidator l:
+                var weights = v.String("interval-weights", l.IntervalWeights, ScenarioVocabulary.IntervalWeights);
+                var k = v.Double("k", l.K, x => x > 0 && x <= 1000, "a number in (0, 1000]");
+                var offset = v.Double("offset", l.Offset, x => x >= 0 && x < 1, "a number in [0, 1)");
+                result = weights is null || k is null || offset is null ? null : l with { IntervalWeights = weights, K = k.Value, Offset = offset.Value };
+                break;
+            case PeerValidator p:
+                var pw = v.String("interval-weights", p.IntervalWeights, ScenarioVocabulary.IntervalWeights);
+                var imputation = v.String("imputation", p.Imputation, ScenarioVocabulary.Imputations);
+                var ma = p.MovingAverage;
+                if (v.Raw("moving-average") is not null)
+                {
+                    var m = v.Child("moving-average");
+                    if (m is null)
+                    {
+                        ma = null;
+                    }
+                    else
+                    {
+                        var kind = m.String("kind", p.MovingAverage.Kind, ScenarioVocabulary.MovingAverageKinds);
+                        var window = m.Int("window", p.MovingAverage.Window, 0, 1_000_000);
+                        m.Finish();
+                        ma = kind is null || window is null ? null : new MovingAverageSettings(kind, window.Value);
+                    }
+                }
 
-        if (applies["imputation"])
-        {
-            imputation = v.String("imputation", preset.Imputation, ScenarioVocabulary.Imputations);
-            ok &= imputation is not null;
-        }
-
-        if (applies["moving-average"] && v.Raw("moving-average") is not null)
-        {
-            var m = v.Child("moving-average");
-            if (m is null)
-            {
-                ok = false;
-            }
-            else
-            {
-                var kind = m.String("kind", preset.MovingAverage!.Kind, ScenarioVocabulary.MovingAverageKinds);
-                var window = m.Int("window", preset.MovingAverage.Window, 0, 1_000_000);
-                m.Finish();
-                ma = kind is null || window is null ? null : new MovingAverageSettings(kind, window.Value);
-                ok &= ma is not null;
-            }
-        }
-
-        if (applies["k"])
-        {
-            k = v.Double("k", preset.K, x => x > 0 && x <= 1000, "a number in (0, 1000]");
-            offset = v.Double("offset", preset.Offset, x => x >= 0 && x < 1, "a number in [0, 1)");
-            ok &= k is not null && offset is not null;
+                result = pw is null || imputation is null || ma is null ? null : p with { IntervalWeights = pw, Imputation = imputation, MovingAverage = ma };
+                break;
         }
 
         v.Finish();
-        return ok && name is not null ? new ValidatorSettings(name, rule, weights, imputation, ma, k, offset) : null;
+        return ok && name is not null && result is not null ? result with { Name = name } : null;
     }
 
     private static OutputSettings? ReadOutputs(ObjectReader? o)

@@ -67,39 +67,31 @@ public static class ScenarioRenderer
         foreach (var m in scenario.Miners)
         {
             var parts = new List<string> { "kind = " + HoconText.Quote(m.Kind), "name = " + HoconText.Quote(m.Name), "count = " + Int(m.Count) };
-            if (m.Kind == "faulty")
+            switch (m)
             {
-                parts.Add("value = " + HoconText.Quote(ScenarioLoader.FormatFaultyValue(m.Value)));
-                parts.Add("rate = " + Num(m.Rate ?? 1));
-            }
-            else if (m.Value is { } value)
-            {
-                parts.Add("value = " + Num(value));
-            }
-
-            if (m.Depth is { } depth)
-            {
-                parts.Add("depth = " + Int(depth));
-            }
-
-            if (m.Chains is { } chains)
-            {
-                parts.Add("chains = " + Int(chains));
-            }
-
-            if (m.Rho is { } rho)
-            {
-                parts.Add("rho = " + Num(rho));
-            }
-
-            if (m.Delay is { } delay)
-            {
-                parts.Add("delay = " + FormatDuration(delay));
-            }
-
-            if (m.Llm is { } llm)
-            {
-                parts.Add("llm { " + string.Join(", ", LlmKeys(llm)) + " }");
+                case FaultyMiners f:
+                    parts.Add("value = " + HoconText.Quote(ScenarioLoader.FormatFaultyValue(f.Value)));
+                    parts.Add("rate = " + Num(f.Rate));
+                    break;
+                case ConstantMiners c:
+                    parts.Add("value = " + Num(c.Value));
+                    break;
+                case ArDepthMiners a:
+                    parts.Add("depth = " + Int(a.Depth));
+                    break;
+                case RandomChainsMiners r:
+                    parts.Add("depth = " + Int(r.Depth));
+                    parts.Add("chains = " + Int(r.Chains));
+                    break;
+                case DiffusionMiners d:
+                    parts.Add("rho = " + Num(d.Rho));
+                    break;
+                case MarketFollowerMiners f:
+                    parts.Add("delay = " + FormatDuration(f.Delay));
+                    break;
+                case LlmMiners l:
+                    parts.Add("llm { " + string.Join(", ", LlmKeys(l.Llm)) + " }");
+                    break;
             }
 
             sb.Append("      { ").Append(string.Join(", ", parts)).Append(" }  # miners ")
@@ -112,29 +104,18 @@ public static class ScenarioRenderer
         foreach (var v in scenario.Validators)
         {
             var parts = new List<string> { "name = " + HoconText.Quote(v.Name), "rule = " + HoconText.Quote(v.Rule) };
-            if (v.IntervalWeights is not null)
+            switch (v)
             {
-                parts.Add("interval-weights = " + HoconText.Quote(v.IntervalWeights));
-            }
-
-            if (v.Imputation is not null)
-            {
-                parts.Add("imputation = " + HoconText.Quote(v.Imputation));
-            }
-
-            if (v.MovingAverage is not null)
-            {
-                parts.Add("moving-average { kind = " + HoconText.Quote(v.MovingAverage.Kind) + ", window = " + Int(v.MovingAverage.Window) + " }");
-            }
-
-            if (v.K is { } k)
-            {
-                parts.Add("k = " + Num(k));
-            }
-
-            if (v.Offset is { } offset)
-            {
-                parts.Add("offset = " + Num(offset));
+                case PeerValidator peer:
+                    parts.Add("interval-weights = " + HoconText.Quote(peer.IntervalWeights));
+                    parts.Add("imputation = " + HoconText.Quote(peer.Imputation));
+                    parts.Add("moving-average { kind = " + HoconText.Quote(peer.MovingAverage.Kind) + ", window = " + Int(peer.MovingAverage.Window) + " }");
+                    break;
+                case LegacyValidator l:
+                    parts.Add("interval-weights = " + HoconText.Quote(l.IntervalWeights));
+                    parts.Add("k = " + Num(l.K));
+                    parts.Add("offset = " + Num(l.Offset));
+                    break;
             }
 
             sb.Append("      { ").Append(string.Join(", ", parts)).Append(" }\n");

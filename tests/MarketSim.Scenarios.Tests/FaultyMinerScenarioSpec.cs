@@ -4,8 +4,8 @@ namespace MarketSim.Scenarios.Tests;
 
 public sealed class FaultyMinerScenarioSpec
 {
-    private static MinerGroup Faulty(string body) =>
-        ScenarioLoader.LoadString($"marketsim.scenario.miners = [ {{ kind = faulty, {body} }} ]", "faulty.conf").Miners.Single();
+    private static FaultyMiners Faulty(string body) =>
+        Assert.IsType<FaultyMiners>(ScenarioLoader.LoadString($"marketsim.scenario.miners = [ {{ kind = faulty, {body} }} ]", "faulty.conf").Miners.Single());
 
     [Theory]
     [InlineData("value = NaN", double.NaN, "faulty(value=NaN,rate=1.0)")]
@@ -45,8 +45,8 @@ public sealed class FaultyMinerScenarioSpec
     {
         var s = ScenarioLoader.LoadString("marketsim.scenario.miners = [ { kind = oracle }, { kind = faulty, value = NaN, rate = 0.5, count = 3 }, { kind = faulty, value = none } ]", "faulty.conf");
         var again = ScenarioLoader.LoadString(ScenarioRenderer.ToHocon(s), "rendered.conf");
-        Assert.Equal(s.Miners.Select(m => (m.Name, m.Count, m.Rate)), again.Miners.Select(m => (m.Name, m.Count, m.Rate)));
-        Assert.True(double.IsNaN(again.Miners[1].Value!.Value));
-        Assert.Null(again.Miners[2].Value);
+        Assert.Equal(s.Miners.Select(m => (m.Name, m.Count, (m as FaultyMiners)?.Rate)), again.Miners.Select(m => (m.Name, m.Count, (m as FaultyMiners)?.Rate)));
+        Assert.True(double.IsNaN(Assert.IsType<FaultyMiners>(again.Miners[1]).Value!.Value));
+        Assert.Null(Assert.IsType<FaultyMiners>(again.Miners[2]).Value);
     }
 }

@@ -21,7 +21,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
         Assert.Equal(TimeSpan.FromMinutes(240), s.Timeline.IntervalLength);
         Assert.Equal(6, s.Timeline.ScoredIntervalsPerEvent);
         var v = Assert.Single(s.Validators);
-        Assert.Equal(new ValidatorSettings("peer-1.5.5", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149), null, null), v);
+        Assert.Equal(new PeerValidator("peer-1.5.5", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149)), v);
         Assert.Equal(Environment.ProcessorCount, s.Parallelism);
         Assert.Equal(PersistenceSettings.Default, s.Persistence);
     }
@@ -73,9 +73,15 @@ public sealed class ScenarioLoaderSpec : IDisposable
             ["oracle", "const_0.5", "L_query_oracle(L=4)", "L_query_oracle(L=8)", "L_query_oracle(L=12)", "L_query_chains(L=8,K=16)", "L_query_chains(L=12,K=16)", "diff_analytic_rho=0.5", "diff_analytic_rho=0.9", "diff_analytic_rho=0.95", "diff_analytic_rho=0.99"],
             s.Miners.Select(m => m.Name));
         Assert.Equal(Enumerable.Range(0, 11), s.Miners.Select(m => m.FirstMinerId));
+        // One record type per miner kind, holding exactly that kind's parameters.
+        Assert.IsType<OracleMiners>(s.Miners[0]);
+        Assert.Equal(0.5, Assert.IsType<ConstantMiners>(s.Miners[1]).Value);
+        Assert.Equal(4, Assert.IsType<ArDepthMiners>(s.Miners[2]).Depth);
+        Assert.Equal((8, 16), Assert.IsType<RandomChainsMiners>(s.Miners[5]) is var r ? (r.Depth, r.Chains) : default);
+        Assert.Equal(0.99, Assert.IsType<DiffusionMiners>(s.Miners[10]).Rho);
         Assert.Equal(["brier-legacy-v2", "peer-1.5.5"], s.Validators.Select(v => v.Name));
-        Assert.Equal(5, s.Validators[0].K);
-        Assert.Null(s.Validators[0].MovingAverage);
+        Assert.Equal(5, Assert.IsType<LegacyValidator>(s.Validators[0]).K);
+        Assert.IsType<PeerValidator>(s.Validators[1]);
     }
 
     [Fact]
@@ -177,11 +183,13 @@ public sealed class ScenarioLoaderSpec : IDisposable
               { rule = brier-legacy-v2, k = 30 }
             ]
             """);
-        Assert.Equal(new MovingAverageSettings("fixed-window", 149), s.Validators[0].MovingAverage);
-        Assert.Equal("worst-clip", s.Validators[0].Imputation);
-        Assert.Equal(new MovingAverageSettings("class-balanced", 149), s.Validators[1].MovingAverage);
-        Assert.Equal("rema-first2", s.Validators[1].IntervalWeights);
-        Assert.Equal(30, s.Validators[2].K);
+        var v142 = Assert.IsType<PeerValidator>(s.Validators[0]);
+        var v146 = Assert.IsType<PeerValidator>(s.Validators[1]);
+        Assert.Equal(new MovingAverageSettings("fixed-window", 149), v142.MovingAverage);
+        Assert.Equal("worst-clip", v142.Imputation);
+        Assert.Equal(new MovingAverageSettings("class-balanced", 149), v146.MovingAverage);
+        Assert.Equal("rema-first2", v146.IntervalWeights);
+        Assert.Equal(new LegacyValidator("brier-legacy-v2", "brier-legacy-v2", "rema-exp", 30, 0), s.Validators[2]);
     }
 
     [Fact]
@@ -320,7 +328,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
         Assert.Equal(s, again);
         Assert.Equal(TimeSpan.FromMilliseconds(1500), again.Timeline.CutoffBeforeResolution);
         Assert.Equal(2048, again.Outputs.FlushBytes);
-        Assert.Null(again.Validators[1].IntervalWeights);
+        Assert.Equal(new SequentialValidator("shared-quadratic", "shared-quadratic"), again.Validators[1]);
         Assert.False(again.Outputs.RecordIntervalScores);
     }
 

@@ -163,7 +163,7 @@ public sealed class PolymarketWorld : IRunWorld
 
         Array.Sort(events, (a, b) => a.IssuedAt != b.IssuedAt ? a.IssuedAt.CompareTo(b.IssuedAt) : a.Id.CompareTo(b.Id));
         var world = new PolymarketWorld(scenario, events, origin, baseRate, train, skipped) { LastResolution = last };
-        if (scenario.Miners.Any(g => g.Kind == "text-baseline"))
+        if (scenario.Miners.Any(g => g is TextBaselineMiners))
         {
             if (trainRows.Count == 0)
             {
@@ -325,7 +325,7 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
             var id = firstMiner + m;
             MinerIds[m] = id;
             _groupOf[m] = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
-            if (_groupOf[m].Llm is { } settings)
+            if (_groupOf[m] is LlmMiners { Llm: var settings })
             {
                 _llm[m] = new MarketSim.Llm.LlmForecaster(settings);
             }
@@ -373,13 +373,13 @@ public sealed class PolymarketMinerShard : IShardModel, IDisposable
             var row = p.AsSpan(m * e, e);
             for (var j = 0; j < e; j++)
             {
-                var q = g.Kind switch
+                var q = g switch
                 {
-                    "market-follower" => g.Delay is { } d && d > TimeSpan.Zero ? _world.PriceAt(ids[j], opened.Time, d) : opened.Prices[j],
-                    "base-rate" => _world.BaseRate,
-                    "text-baseline" => _world.TextPredictions[(int)ids[j]],
-                    "constant" => g.Value ?? 0.5,
-                    "llm" => llm![m]![j],
+                    MarketFollowerMiners { Delay: var d } => d > TimeSpan.Zero ? _world.PriceAt(ids[j], opened.Time, d) : opened.Prices[j],
+                    BaseRateMiners => _world.BaseRate,
+                    TextBaselineMiners => _world.TextPredictions[(int)ids[j]],
+                    ConstantMiners c => c.Value,
+                    LlmMiners => llm![m]![j],
                     _ => throw new NotSupportedException($"miner kind '{g.Kind}' does not play the polymarket world"),
                 };
                 if (double.IsNaN(q))

@@ -40,7 +40,7 @@ public sealed class MinerShard : IShardModel
             var id = firstMiner + m;
             MinerIds[m] = id;
             var group = groups.First(g => id >= g.FirstMinerId && id < g.FirstMinerId + g.Count);
-            if (group.Kind == "market-follower")
+            if (group is MarketFollowerMiners)
             {
                 _follower[m] = true;
                 _anyFollower = true;
@@ -48,9 +48,9 @@ public sealed class MinerShard : IShardModel
                 continue;
             }
 
-            if (group.Kind == "faulty")
+            if (group is FaultyMiners faulty)
             {
-                _faulty[m] = new FaultySpec(group.Value, group.Rate ?? 1.0);
+                _faulty[m] = new FaultySpec(faulty.Value, faulty.Rate);
                 _anyFaulty = true;
                 _qPlus[m] = _qMinus[m] = 0.5;
                 continue;
@@ -71,15 +71,15 @@ public sealed class MinerShard : IShardModel
     public static ParityForecaster CreateForecaster(MinerGroup group)
     {
         ArgumentNullException.ThrowIfNull(group);
-        return group.Kind switch
+        return group switch
         {
-            "oracle" => new OracleForecaster(),
-            "constant" => new ConstantForecaster(group.Value ?? 0.5),
-            "ar-depth" => new LQueryOracleForecaster(group.Depth ?? 0),
-            "random-chains" => new RandomizedChainsForecaster(group.Depth ?? 0, group.Chains ?? 1),
-            "diffusion" => new DiffusionAnalyticForecaster(group.Rho ?? 1.0),
-            "faulty" => new ConstantForecaster(0.5),
-            _ => throw new NotSupportedException($"miner kind '{group.Kind}' is not supported"),
+            OracleMiners => new OracleForecaster(),
+            ConstantMiners c => new ConstantForecaster(c.Value),
+            ArDepthMiners a => new LQueryOracleForecaster(a.Depth),
+            RandomChainsMiners r => new RandomizedChainsForecaster(r.Depth, r.Chains),
+            DiffusionMiners d => new DiffusionAnalyticForecaster(d.Rho),
+            FaultyMiners => new ConstantForecaster(0.5),
+            _ => throw new NotSupportedException($"miner kind '{group.Kind}' does not play the parity world"),
         };
     }
 

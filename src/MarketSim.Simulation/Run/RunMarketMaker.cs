@@ -48,7 +48,7 @@ public sealed class RunMarketMaker
         _trades = new bool[scenario.MinerCount];
         foreach (var g in scenario.Miners)
         {
-            var trades = _settings.Traders.Count > 0 ? _settings.Traders.Contains(g.Name) : g.Kind != "market-follower";
+            var trades = _settings.Traders.Count > 0 ? _settings.Traders.Contains(g.Name) : g is not MarketFollowerMiners;
             for (var m = 0; m < g.Count; m++)
             {
                 _trades[g.FirstMinerId + m] = trades;

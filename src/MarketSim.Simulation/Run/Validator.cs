@@ -90,29 +90,20 @@ public sealed class ValidatorState
     {
         ArgumentNullException.ThrowIfNull(settings);
         var r = RulePreset.Parse(settings.Rule);
-        if (settings.IntervalWeights is { } w)
+        switch (settings)
         {
-            r = r with { IntervalWeights = IntervalWeights.Parse(w) };
-        }
-
-        if (settings.Imputation is { } i)
-        {
-            r = r with { Imputation = PeerScoring.ParseImputation(i) };
-        }
-
-        if (settings.MovingAverage is { } ma)
-        {
-            r = r with { MovingAverage = MetagraphAggregator.ParseKind(ma.Kind), WindowEvents = ma.Window };
-        }
-
-        if (settings.K is { } k)
-        {
-            r = r with { K = k };
-        }
-
-        if (settings.Offset is { } o)
-        {
-            r = r with { Offset = o };
+            case LegacyValidator l:
+                r = r with { IntervalWeights = IntervalWeights.Parse(l.IntervalWeights), K = l.K, Offset = l.Offset };
+                break;
+            case PeerValidator p:
+                r = r with
+                {
+                    IntervalWeights = IntervalWeights.Parse(p.IntervalWeights),
+                    Imputation = PeerScoring.ParseImputation(p.Imputation),
+                    MovingAverage = MetagraphAggregator.ParseKind(p.MovingAverage.Kind),
+                    WindowEvents = p.MovingAverage.Window,
+                };
+                break;
         }
 
         return r;

@@ -109,44 +109,133 @@ public sealed record TimelineSettings(
     public DateTimeOffset End => ResolutionTime(Events - 1);
 }
 
-/// <summary>One group of identical miners (shared/spec/parity.md §3).</summary>
-/// <param name="Kind">oracle | constant | ar-depth | random-chains | diffusion | faulty (a test miner that sends invalid answers).</param>
+/// <summary>
+/// One group of identical miners (shared/spec/parity.md §3): one record type per miner kind, each with exactly the
+/// parameters of its kind. Miner ids are contiguous: the group holds <see cref="FirstMinerId"/> … FirstMinerId + Count − 1.
+/// </summary>
 /// <param name="Name">Group name (default: the spec's output name, e.g. <c>diff_analytic_rho=0.95</c>).</param>
 /// <param name="Count">Miners in the group (≥ 1).</param>
-/// <param name="FirstMinerId">Id of the first miner; the group holds ids FirstMinerId … FirstMinerId + Count − 1.</param>
-/// <param name="Value">constant: the forecast in [0, 1]; faulty: the raw answer it sends (NaN, ±∞ or any number), or null = "none" (it sends no answer).</param>
-/// <param name="Depth">ar-depth, random-chains: L in [0, d].</param>
-/// <param name="Chains">random-chains: K ≥ 1.</param>
-/// <param name="Rho">diffusion: ρ in [0, 1].</param>
-/// <param name="Rate">faulty: the share of cells in (0, 1] where it sends <paramref name="Value"/>; elsewhere it answers 0.5.</param>
-public sealed record MinerGroup(string Kind, string Name, int Count, int FirstMinerId, double? Value, int? Depth, int? Chains, double? Rho, double? Rate = null)
+/// <param name="FirstMinerId">Id of the first miner of the group.</param>
+public abstract record MinerGroup(string Name, int Count, int FirstMinerId)
 {
-    /// <summary>market-follower: how stale the price it follows is (real time).</summary>
-    public TimeSpan? Delay { get; init; }
-
-    /// <summary>llm: the endpoint, sampling and cache settings (docs/llm.md).</summary>
-    public MarketSim.Llm.LlmSettings? Llm { get; init; }
+    /// <summary>The kind's name in scenario files (<c>kind = ...</c>) and summaries.</summary>
+    public abstract string Kind { get; }
 }
 
-/// <summary>One validator. Components are the effective ones: the preset's unless the scenario overrides them; null where they do not apply.</summary>
+/// <summary><c>oracle</c>: forecasts the true probability f(x).</summary>
+public sealed record OracleMiners(string Name, int Count, int FirstMinerId) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "oracle";
+}
+
+/// <summary><c>constant</c>: always forecasts <paramref name="Value"/> in [0, 1].</summary>
+public sealed record ConstantMiners(string Name, int Count, int FirstMinerId, double Value) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "constant";
+}
+
+/// <summary><c>ar-depth</c>: the L-query oracle with depth <paramref name="Depth"/> = L in [0, d].</summary>
+public sealed record ArDepthMiners(string Name, int Count, int FirstMinerId, int Depth) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "ar-depth";
+}
+
+/// <summary><c>random-chains</c>: <paramref name="Chains"/> = K ≥ 1 randomised query chains of depth <paramref name="Depth"/> = L.</summary>
+public sealed record RandomChainsMiners(string Name, int Count, int FirstMinerId, int Depth, int Chains) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "random-chains";
+}
+
+/// <summary><c>diffusion</c>: the analytic diffusion forecaster with correlation <paramref name="Rho"/> = ρ in [0, 1].</summary>
+public sealed record DiffusionMiners(string Name, int Count, int FirstMinerId, double Rho) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "diffusion";
+}
+
+/// <summary>
+/// <c>faulty</c>: a test miner that sends <paramref name="Value"/> (NaN, ±∞ or any number; null = "none", no answer) in
+/// a share <paramref name="Rate"/> in (0, 1] of its cells, and 0.5 elsewhere.
+/// </summary>
+public sealed record FaultyMiners(string Name, int Count, int FirstMinerId, double? Value, double Rate) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "faulty";
+}
+
+/// <summary><c>market-follower</c>: answers the market price, <paramref name="Delay"/> (real time) stale.</summary>
+public sealed record MarketFollowerMiners(string Name, int Count, int FirstMinerId, TimeSpan Delay) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "market-follower";
+}
+
+/// <summary><c>base-rate</c> (Polymarket): answers the training split's rate of YES outcomes.</summary>
+public sealed record BaseRateMiners(string Name, int Count, int FirstMinerId) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "base-rate";
+}
+
+/// <summary><c>text-baseline</c> (Polymarket): a text model trained on the training split's questions.</summary>
+public sealed record TextBaselineMiners(string Name, int Count, int FirstMinerId) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "text-baseline";
+}
+
+/// <summary><c>llm</c> (Polymarket): a language model behind an OpenAI-compatible endpoint (docs/llm.md).</summary>
+public sealed record LlmMiners(string Name, int Count, int FirstMinerId, MarketSim.Llm.LlmSettings Llm) : MinerGroup(Name, Count, FirstMinerId)
+{
+    /// <inheritdoc />
+    public override string Kind => "llm";
+}
+
+/// <summary>
+/// One validator: one record type per rule family, each with the effective components of its rule (the preset's, from
+/// MarketSim.Scoring's table, unless the scenario overrides them).
+/// </summary>
 /// <param name="Name">Unique name; the journal persistence id is <c>validator-{Name}</c>.</param>
 /// <param name="Rule">Rule preset (scoring.md §3).</param>
-/// <param name="IntervalWeights">rema-exp | rema-first2 | power2 (legacy and peer presets).</param>
-/// <param name="Imputation">worst-clip | third-toward-worst (peer presets).</param>
-/// <param name="MovingAverage">fixed-window | class-balanced with window N (peer presets).</param>
-/// <param name="K">Legacy normalisation exponent K (legacy presets).</param>
-/// <param name="Offset">Legacy offset subtracted before exp (legacy presets).</param>
-public sealed record ValidatorSettings(
-    string Name,
-    string Rule,
-    string? IntervalWeights,
-    string? Imputation,
-    MovingAverageSettings? MovingAverage,
-    double? K,
-    double? Offset)
+public abstract record ValidatorSettings(string Name, string Rule)
 {
     /// <summary>The preset's family.</summary>
-    public RuleFamily Family => ScenarioVocabulary.FamilyOf(Rule);
+    public abstract RuleFamily Family { get; }
+}
+
+/// <summary>A <c>brier-legacy-*</c> validator.</summary>
+/// <param name="Name">Unique name.</param>
+/// <param name="Rule">brier-legacy-v1 | brier-legacy-v2.</param>
+/// <param name="IntervalWeights">rema-exp | rema-first2 | power2.</param>
+/// <param name="K">Normalisation exponent K.</param>
+/// <param name="Offset">Offset subtracted before exp.</param>
+public sealed record LegacyValidator(string Name, string Rule, string IntervalWeights, double K, double Offset) : ValidatorSettings(Name, Rule)
+{
+    /// <inheritdoc />
+    public override RuleFamily Family => RuleFamily.Legacy;
+}
+
+/// <summary>A <c>peer-*</c> validator.</summary>
+/// <param name="Name">Unique name.</param>
+/// <param name="Rule">peer-1.3.9 | peer-1.4.3 | peer-1.4.4 | peer-1.5.5.</param>
+/// <param name="IntervalWeights">rema-exp | rema-first2 | power2.</param>
+/// <param name="Imputation">worst-clip | third-toward-worst.</param>
+/// <param name="MovingAverage">fixed-window | class-balanced with window N.</param>
+public sealed record PeerValidator(string Name, string Rule, string IntervalWeights, string Imputation, MovingAverageSettings MovingAverage) : ValidatorSettings(Name, Rule)
+{
+    /// <inheritdoc />
+    public override RuleFamily Family => RuleFamily.Peer;
+}
+
+/// <summary>A <c>shared-quadratic</c> or <c>market-relative</c> validator: no interval grid, no components to override.</summary>
+public sealed record SequentialValidator(string Name, string Rule) : ValidatorSettings(Name, Rule)
+{
+    /// <inheritdoc />
+    public override RuleFamily Family => RuleFamily.Sequential;
 }
 
 /// <summary>Moving average across events: kind and N = number of previous events in the window.</summary>

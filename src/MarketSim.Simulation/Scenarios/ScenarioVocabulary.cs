@@ -1,3 +1,5 @@
+using MarketSim.Scoring.Rules;
+
 namespace MarketSim.Simulation.Scenarios;
 
 /// <summary>
@@ -21,48 +23,43 @@ public static class ScenarioVocabulary
     /// <summary>Miner kinds of the Polymarket replay.</summary>
     public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline", "llm"];
 
-    /// <summary>Validator rule presets (shared/spec/scoring.md §3).</summary>
-    public static IReadOnlyList<string> RulePresets { get; } =
-    [
-        "brier-legacy-v1", "brier-legacy-v2", "peer-1.3.9", "peer-1.4.3", "peer-1.4.4", "peer-1.5.5", "shared-quadratic", "market-relative",
-    ];
+    /// <summary>Validator rule presets (shared/spec/scoring.md §3): MarketSim.Scoring's preset table, the only one.</summary>
+    public static IReadOnlyList<string> RulePresets => RulePreset.Names;
 
     /// <summary>The default rule preset.</summary>
-    public const string DefaultRule = "peer-1.5.5";
+    public const string DefaultRule = RulePreset.DefaultName;
 
-    /// <summary>Interval weight schemes (scoring.md §6.1, §7.5).</summary>
-    public static IReadOnlyList<string> IntervalWeights { get; } = ["rema-exp", "rema-first2", "power2"];
+    /// <summary>Interval weight schemes (scoring.md §6.1, §7.5), as MarketSim.Scoring names them.</summary>
+    public static IReadOnlyList<string> IntervalWeights { get; } = [.. Enum.GetValues<IntervalWeighting>().Select(MarketSim.Scoring.Rules.IntervalWeights.Name)];
 
-    /// <summary>Imputation of unresponsive cells (scoring.md §7.2).</summary>
-    public static IReadOnlyList<string> Imputations { get; } = ["worst-clip", "third-toward-worst"];
+    /// <summary>Imputation of unresponsive cells (scoring.md §7.2), as MarketSim.Scoring names them.</summary>
+    public static IReadOnlyList<string> Imputations { get; } = [.. Enum.GetValues<Imputation>().Select(PeerScoring.Name)];
 
-    /// <summary>Moving averages across events (scoring.md §8).</summary>
-    public static IReadOnlyList<string> MovingAverageKinds { get; } = ["fixed-window", "class-balanced"];
+    /// <summary>Moving averages across events (scoring.md §8), as MarketSim.Scoring names them.</summary>
+    public static IReadOnlyList<string> MovingAverageKinds { get; } = [.. Enum.GetValues<MovingAverageKind>().Select(MetagraphAggregator.Name)];
 
     /// <summary>Journal back ends.</summary>
     public static IReadOnlyList<string> JournalKinds { get; } = ["sqlite", "postgres"];
 
     /// <summary>The family of a preset: which component overrides apply to it.</summary>
-    public static RuleFamily FamilyOf(string rule) => rule switch
+    public static RuleFamily FamilyOf(string rule) => RulePreset.Parse(rule) switch
     {
-        "brier-legacy-v1" or "brier-legacy-v2" => RuleFamily.Legacy,
-        "shared-quadratic" or "market-relative" => RuleFamily.Sequential,
-        _ when rule.StartsWith("peer-", StringComparison.Ordinal) => RuleFamily.Peer,
-        _ => throw new ArgumentException($"unknown rule preset '{rule}'", nameof(rule)),
+        { IsLegacy: true } => RuleFamily.Legacy,
+        { IsPeer: true } => RuleFamily.Peer,
+        _ => RuleFamily.Sequential,
     };
 
-    /// <summary>The components a preset uses when the scenario does not override them.</summary>
-    public static PresetDefaults DefaultsOf(string rule) => rule switch
+    /// <summary>The validator a preset gives when the scenario overrides none of its components (from MarketSim.Scoring's table).</summary>
+    public static ValidatorSettings DefaultsOf(string name, string rule)
     {
-        "brier-legacy-v1" => new PresetDefaults("rema-exp", null, null, 30, 0),
-        "brier-legacy-v2" => new PresetDefaults("rema-exp", null, null, 5, 0),
-        "peer-1.3.9" => new PresetDefaults("rema-exp", "worst-clip", new MovingAverageSettings("fixed-window", 99), null, null),
-        "peer-1.4.3" => new PresetDefaults("rema-exp", "third-toward-worst", new MovingAverageSettings("fixed-window", 149), null, null),
-        "peer-1.4.4" => new PresetDefaults("rema-first2", "third-toward-worst", new MovingAverageSettings("fixed-window", 149), null, null),
-        "peer-1.5.5" => new PresetDefaults("power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149), null, null),
-        "shared-quadratic" or "market-relative" => new PresetDefaults(null, null, null, null, null),
-        _ => throw new ArgumentException($"unknown rule preset '{rule}'", nameof(rule)),
-    };
+        var r = RulePreset.Parse(rule);
+        return FamilyOf(rule) switch
+        {
+            RuleFamily.Legacy => new LegacyValidator(name, rule, MarketSim.Scoring.Rules.IntervalWeights.Name(r.IntervalWeights), r.K, r.Offset),
+            RuleFamily.Peer => new PeerValidator(name, rule, MarketSim.Scoring.Rules.IntervalWeights.Name(r.IntervalWeights), PeerScoring.Name(r.Imputation), new MovingAverageSettings(MetagraphAggregator.Name(r.MovingAverage), r.WindowEvents)),
+            _ => new SequentialValidator(name, rule),
+        };
+    }
 }
 
 /// <summary>Which component overrides a preset accepts.</summary>
@@ -78,5 +75,3 @@ public enum RuleFamily
     Sequential,
 }
 
-/// <summary>A preset's own components (null where the component does not apply to it).</summary>
-public sealed record PresetDefaults(string? IntervalWeights, string? Imputation, MovingAverageSettings? MovingAverage, double? K, double? Offset);

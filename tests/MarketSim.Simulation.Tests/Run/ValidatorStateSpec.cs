@@ -7,13 +7,26 @@ namespace MarketSim.Simulation.Tests.Run;
 
 public sealed class ValidatorStateSpec
 {
+    public static TheoryData<string> Presets => [.. RulePreset.Names];
+
+    [Theory]
+    [MemberData(nameof(Presets))]
+    public void A_validator_with_no_overrides_scores_exactly_by_the_scoring_modules_preset(string preset)
+    {
+        // The scenario side keeps no preset table of its own: its defaults come from MarketSim.Scoring and lead back to it.
+        var validator = ScenarioVocabulary.DefaultsOf("v", preset);
+
+        Assert.Equal(RulePreset.Parse(preset), ValidatorState.ToRule(validator));
+        Assert.Equal(ScenarioVocabulary.FamilyOf(preset), validator.Family);
+    }
+
     private static readonly DateTimeOffset Epoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
     private static readonly TimeSpan Interval = TimeSpan.FromHours(4);
     private static readonly TimelineSettings Timeline = new(Epoch, Interval, 10, 6, TimeSpan.FromDays(2), TimeSpan.FromDays(1));
 
-    private static ValidatorSettings Peer => new("peer", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149), null, null);
+    private static ValidatorSettings Peer => new PeerValidator("peer", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149));
 
-    private static ValidatorSettings Legacy => new("legacy", "brier-legacy-v2", "rema-exp", null, null, 5, 0);
+    private static ValidatorSettings Legacy => new LegacyValidator("legacy", "brier-legacy-v2", "rema-exp", 5, 0);
 
     private static IssuedEvent Event(long id) =>
         new(id, Epoch, Epoch + TimeSpan.FromDays(1), Epoch + TimeSpan.FromDays(2));
@@ -232,7 +245,7 @@ public sealed class ValidatorStateSpec
     [Fact]
     public void Scenario_overrides_replace_the_preset_components()
     {
-        var rule = ValidatorState.ToRule(new ValidatorSettings("x", "peer-1.5.5", "rema-exp", "worst-clip", new MovingAverageSettings("fixed-window", 20), null, null));
+        var rule = ValidatorState.ToRule(new PeerValidator("x", "peer-1.5.5", "rema-exp", "worst-clip", new MovingAverageSettings("fixed-window", 20)));
 
         Assert.Equal(IntervalWeighting.RemaExp, rule.IntervalWeights);
         Assert.Equal(Imputation.WorstClip, rule.Imputation);
