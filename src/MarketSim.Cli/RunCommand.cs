@@ -143,7 +143,7 @@ public static class RunCommand
             {
                 var verb = prepared.Resume ? "resuming" : "running";
                 var where = scenario.Persistence.IsPostgres ? $", journal in PostgreSQL schema {scenario.Persistence.PostgresSchema}" : string.Empty;
-                stderr.WriteLine($"marketsim: {verb} {scenario.Name} (seed {scenario.Seed.ToString(Inv)}, {scenario.MinerCount} miners in {scenario.ShardCount} shards, {scenario.Validators.Count} validators, {(scenario.World.Kind == "polymarket" ? "markets of " + scenario.World.Polymarket.Dataset : scenario.Timeline.Events.ToString(Inv) + " events")}{where}) into {prepared.Folder.Path}");
+                stderr.WriteLine($"marketsim: {verb} {scenario.Name} (seed {scenario.Seed.ToString(Inv)}, {scenario.MinerCount} miners in {scenario.ShardCount} shards, {scenario.Validators.Count} validators, {(scenario.World is MarketSim.Simulation.Scenarios.PolymarketWorldSettings pm ? "markets of " + pm.Dataset : scenario.Timeline.Events.ToString(Inv) + " events")}{where}) into {prepared.Folder.Path}");
             }
 
             var interactive = !quiet && ReferenceEquals(stderr, Console.Error) && !Console.IsErrorRedirected;

@@ -62,12 +62,11 @@ public static partial class ScenarioLoader
     /// <summary>A replay's dataset and prices folder, relative to the scenario file, become absolute and must exist.</summary>
     private static Scenario ResolvePaths(Scenario scenario, string scenarioFile)
     {
-        if (scenario.World.Kind != "polymarket")
+        if (scenario.World is not PolymarketWorldSettings pm)
         {
             return scenario;
         }
 
-        var pm = scenario.World.Polymarket;
         var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(scenarioFile)) ?? ".";
         string Full(string p) => p.Length == 0 ? p : System.IO.Path.GetFullPath(System.IO.Path.Combine(dir, p));
         var resolved = pm with { Dataset = Full(pm.Dataset), Prices = Full(pm.Prices) };
@@ -87,7 +86,7 @@ public static partial class ScenarioLoader
             throw new ScenarioException(scenarioFile, errors);
         }
 
-        return scenario with { World = scenario.World with { Polymarket = resolved } };
+        return scenario with { World = resolved };
     }
 
     /// <summary>Loads a scenario from HOCON text (<paramref name="origin"/> names it in messages).</summary>
@@ -461,9 +460,10 @@ public static partial class ScenarioLoader
         }
 
         w.Finish();
+        // Both sections are checked whatever the kind (a typo is an error in either); the world holds its kind's own.
         return kind is null || d is null || k is null || alpha is null || pm is null || (set is not null && paritySet is null)
             ? null
-            : new WorldSettings(kind, d.Value, k.Value, alpha.Value, paritySet) { Polymarket = pm };
+            : kind == "polymarket" ? pm : new ParityWorldSettings(d.Value, k.Value, alpha.Value, paritySet);
     }
 
     private static readonly DateTimeOffset MaxEpoch = new(2200, 1, 1, 0, 0, 0, TimeSpan.Zero);
@@ -583,7 +583,7 @@ public static partial class ScenarioLoader
             double? value = null, rho = null, rate = null;
             var faultyValueOk = true;
             int? depth = null, chains = null;
-            var maxDepth = world?.D ?? 64;
+            var maxDepth = (world as ParityWorldSettings)?.D ?? 64;
             switch (kind)
             {
                 case "constant":

@@ -11,6 +11,18 @@ namespace MarketSim.Scenarios;
 /// </summary>
 public static class ScenarioRenderer
 {
+    private static readonly Lazy<ParityWorldSettings> ReferenceParity = new(() =>
+    {
+        var c = ScenarioLoader.Reference.GetConfig("marketsim.scenario.world");
+        return new ParityWorldSettings(c.GetInt("d"), c.GetInt("k"), c.GetDouble("alpha"), null);
+    });
+
+    private static readonly Lazy<PolymarketWorldSettings> ReferencePolymarket = new(() =>
+    {
+        var c = ScenarioLoader.Reference.GetConfig("marketsim.scenario.world.polymarket");
+        return new PolymarketWorldSettings(c.GetString("dataset") ?? string.Empty, c.GetString("prices") ?? string.Empty, c.GetDouble("compression"), c.GetDouble("train-fraction"), c.GetInt("max-markets"));
+    });
+
     public static string ToHocon(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -33,14 +45,16 @@ public static class ScenarioRenderer
         Line(sb, 2, "description", HoconText.Quote(scenario.Description));
         Line(sb, 2, "seed", scenario.Seed.ToString(CultureInfo.InvariantCulture));
 
-        var w = scenario.World;
+        // Every key explicit: the other kind's section is written with the reference defaults, so that scenario.conf (and
+        // the scenario text in the journal) has the same shape for every world.
+        var w = scenario.World as ParityWorldSettings ?? ReferenceParity.Value;
+        var pm = scenario.World as PolymarketWorldSettings ?? ReferencePolymarket.Value;
         Open(sb, 2, "world");
-        Line(sb, 3, "kind", HoconText.Quote(w.Kind));
+        Line(sb, 3, "kind", HoconText.Quote(scenario.World.Kind));
         Line(sb, 3, "d", Int(w.D));
         Line(sb, 3, "k", Int(w.K));
         Line(sb, 3, "alpha", Num(w.Alpha));
         Line(sb, 3, "parity-set", w.ParitySet is null ? "null" : "[" + string.Join(", ", w.ParitySet.Select(Int)) + "]");
-        var pm = w.Polymarket;
         Open(sb, 3, "polymarket");
         Line(sb, 4, "dataset", HoconText.Quote(pm.Dataset));
         Line(sb, 4, "prices", HoconText.Quote(pm.Prices));

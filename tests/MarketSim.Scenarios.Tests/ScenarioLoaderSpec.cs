@@ -16,7 +16,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
         var s = ScenarioLoader.LoadString(string.Empty, "empty.conf");
         Assert.Equal("scenario", s.Name);
         Assert.Equal(0, s.Seed);
-        Assert.Equal(new WorldSettings("parity", 16, 8, 0.8, null), s.World);
+        Assert.Equal(new ParityWorldSettings(16, 8, 0.8, null), s.World);
         Assert.Equal(new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), s.Timeline.Epoch);
         Assert.Equal(TimeSpan.FromMinutes(240), s.Timeline.IntervalLength);
         Assert.Equal(6, s.Timeline.ScoredIntervalsPerEvent);
@@ -203,7 +203,7 @@ public sealed class ScenarioLoaderSpec : IDisposable
     public void An_explicit_parity_set_must_have_k_distinct_coordinates_below_d()
     {
         var ok = ScenarioLoader.LoadString("marketsim.scenario.world { d = 4, k = 2, parity-set = [3, 1] }\nmarketsim.scenario.miners = [{kind = oracle}]");
-        Assert.Equal([1, 3], ok.World.ParitySet!);
+        Assert.Equal([1, 3], Assert.IsType<ParityWorldSettings>(ok.World).ParitySet!);
         var e = Invalid(() => ScenarioLoader.LoadString("marketsim.scenario.world { d = 4, k = 2, parity-set = [1, 1, 4] }\nmarketsim.scenario.miners = [{kind = oracle}]"));
         Assert.Equal(3, e.Errors.Count);
     }

@@ -60,8 +60,8 @@ public static class SummaryBuilder
             ?? throw new InvalidOperationException($"{journalPath}: no RunStarted event");
         var completed = reader.EventsByPersistenceId(JournalIds.Run).Select(e => e.Event).OfType<RunCompleted>().FirstOrDefault();
         var scenario = ScenarioLoader.LoadString(started.ScenarioHocon, "journal:RunStarted");
-        var w = scenario.World;
-        var world = new ParityWorld(w.D, w.K, w.Alpha, scenario.Seed, w.ParitySet);
+        // Real markets have no parity world: no S, and no f-based columns (sce, arb, group calibration are NaN there).
+        var world = scenario.World is MarketSim.Simulation.Scenarios.ParityWorldSettings w ? new ParityWorld(w.D, w.K, w.Alpha, scenario.Seed, w.ParitySet) : null;
         var bins = scenario.Metrics.EceBins;
         var budget = scenario.Metrics.ArbitrageBudget;
         var c = cost ?? scenario.Metrics.TransactionCost;
@@ -195,7 +195,7 @@ public static class SummaryBuilder
         }
 
         // Real markets have no known truth f: the f-based columns (sce, arb, group calibration) are NaN there.
-        var group = w.Kind == "parity"
+        var group = world is not null
             ? GroupCalibrationOf(world, scenario.Seed, bits, outcome, gapSum, gapCount, g)
             : NoGroupCalibration(g);
         var (gcalS, gcalWorst) = (group.S, group.Worst);
@@ -222,7 +222,7 @@ public static class SummaryBuilder
             }
 
             var a = acc[i];
-            var known = w.Kind == "parity"; // real markets: no truth f, so no SCE or arbitrage profit
+            var known = world is not null; // real markets: no truth f, so no SCE or arbitrage profit
             rows.Add(new ForecasterSummary(groups[i].Name, groups[i].Kind, groups[i].Count, a.N, a.Rejected, a.Brier, a.LogLoss, known ? a.Sce : double.NaN, a.Ece, known ? budget * a.Arb : double.NaN, gcalS[i], gcalWorst[i], cols));
         }
 
@@ -254,7 +254,7 @@ public static class SummaryBuilder
             scenario.Name,
             scenario.Description,
             scenario.Seed,
-            [.. world.S],
+            world is null ? [] : [.. world.S],
             resolved,
             acc.Sum(a => a.N),
             completed?.Intervals ?? intervals,

@@ -34,7 +34,7 @@ public sealed class PolymarketWorld : IRunWorld
         _events = events;
         _byId = events.ToDictionary(e => e.Id);
         _realOrigin = realOrigin;
-        _compression = scenario.World.Polymarket.Compression;
+        _compression = ((PolymarketWorldSettings)scenario.World).Compression;
         BaseRate = baseRate;
         TrainCount = trainCount;
         Skipped = skipped;
@@ -74,7 +74,7 @@ public sealed class PolymarketWorld : IRunWorld
     public static PolymarketWorld Load(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        var pm = scenario.World.Polymarket;
+        var pm = scenario.World as PolymarketWorldSettings ?? throw new NotSupportedException($"world '{scenario.World.Kind}' is not a Polymarket replay");
         IReadOnlyList<MarketRow> rows;
         try
         {

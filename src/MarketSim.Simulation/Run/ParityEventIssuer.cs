@@ -18,12 +18,11 @@ public sealed class ParityEventIssuer : IRunWorld
     public ParityEventIssuer(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
-        if (scenario.World.Kind != "parity")
+        if (scenario.World is not ParityWorldSettings w)
         {
-            throw new NotSupportedException($"world '{scenario.World.Kind}' is not supported by marketsim run (only parity)");
+            throw new NotSupportedException($"world '{scenario.World.Kind}' is not the parity world");
         }
 
-        var w = scenario.World;
         World = new ParityWorld(w.D, w.K, w.Alpha, scenario.Seed, w.ParitySet);
         _timeline = scenario.Timeline;
         TotalEvents = _timeline.Events;

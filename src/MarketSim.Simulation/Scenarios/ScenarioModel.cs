@@ -40,16 +40,22 @@ public sealed record Scenario(
     public long ExpectedPredictions => (long)MinerCount * Timeline.Events * Timeline.ScoredIntervalsPerEvent;
 }
 
-/// <summary>The world that issues events. Only <c>parity</c> exists now (shared/spec/parity.md §2).</summary>
-/// <param name="Kind">World kind.</param>
+/// <summary>The world that issues events: one record type per world kind.</summary>
+public abstract record WorldSettings
+{
+    /// <summary>The kind's name in scenario files (<c>world.kind</c>).</summary>
+    public abstract string Kind { get; }
+}
+
+/// <summary>The synthetic parity world on the Boolean cube (shared/spec/parity.md §2).</summary>
 /// <param name="D">Number of input bits, 1…64.</param>
 /// <param name="K">Parity order |S|, 1…D.</param>
 /// <param name="Alpha">Signal strength in (0, 1].</param>
 /// <param name="ParitySet">Explicit S (K distinct coordinates in [0, D)), or null to draw S from the seed.</param>
-public sealed record WorldSettings(string Kind, int D, int K, double Alpha, EquatableList<int>? ParitySet)
+public sealed record ParityWorldSettings(int D, int K, double Alpha, EquatableList<int>? ParitySet) : WorldSettings
 {
-    /// <summary>The Polymarket replay's settings (<c>world.polymarket</c>); used when <see cref="Kind"/> is polymarket.</summary>
-    public PolymarketWorldSettings Polymarket { get; init; } = PolymarketWorldSettings.Default;
+    /// <inheritdoc />
+    public override string Kind => "parity";
 }
 
 /// <summary>
@@ -60,9 +66,10 @@ public sealed record WorldSettings(string Kind, int D, int K, double Alpha, Equa
 /// <param name="Compression">Real seconds per virtual second: the real timeline runs this many times faster.</param>
 /// <param name="TrainFraction">Share of markets (earliest created first) kept out of the replay to train the base-rate and text-baseline miners.</param>
 /// <param name="MaxMarkets">Replay at most this many markets (0 = all).</param>
-public sealed record PolymarketWorldSettings(string Dataset, string Prices, double Compression, double TrainFraction, int MaxMarkets)
+public sealed record PolymarketWorldSettings(string Dataset, string Prices, double Compression, double TrainFraction, int MaxMarkets) : WorldSettings
 {
-    public static PolymarketWorldSettings Default { get; } = new(string.Empty, string.Empty, 6, 0.3, 0);
+    /// <inheritdoc />
+    public override string Kind => "polymarket";
 }
 
 /// <summary>
