@@ -142,7 +142,8 @@ public static class RunCommand
             if (!quiet)
             {
                 var verb = prepared.Resume ? "resuming" : "running";
-                var where = scenario.Persistence.IsPostgres ? $", journal in PostgreSQL schema {scenario.Persistence.PostgresSchema}" : string.Empty;
+                var persistence = prepared.Deployment.Persistence;
+                var where = persistence.IsPostgres ? $", journal in PostgreSQL schema {persistence.PostgresSchema}" : string.Empty;
                 stderr.WriteLine($"marketsim: {verb} {scenario.Name} (seed {scenario.Seed.ToString(Inv)}, {scenario.MinerCount} miners in {scenario.ShardCount} shards, {scenario.Validators.Count} validators, {(scenario.World is MarketSim.Simulation.Scenarios.PolymarketWorldSettings pm ? "markets of " + pm.Dataset : scenario.Timeline.Events.ToString(Inv) + " events")}{where}) into {prepared.Folder.Path}");
             }
 
@@ -206,7 +207,7 @@ public static class RunCommand
         if (request.LlmCache is { } mode && prepared.Scenario.Miners.Any(g => g is MarketSim.Simulation.Scenarios.LlmMiners))
         {
             prepared = prepared with { Scenario = ScenarioRunner.WithLlmCache(prepared.Scenario, mode) };
-            prepared.Folder.WriteScenario(prepared.Scenario);
+            prepared.Folder.WriteScenario(prepared.Scenario, prepared.Deployment);
         }
 
         return null;

@@ -11,28 +11,30 @@ public static class RunJournals
     public const string PostgresEnvironmentVariable = "MARKETSIM_POSTGRES";
 
     /// <summary>Opens the writer of a run: journal.db in the folder, or the run's PostgreSQL schema.</summary>
-    /// <param name="scenario">The scenario (flush thresholds, backend).</param>
+    /// <param name="scenario">The scenario (flush thresholds).</param>
+    /// <param name="persistence">The backend (<see cref="RunDeployment.Persistence"/>).</param>
     /// <param name="folder">The run folder.</param>
     /// <param name="maxPages">SQLite only: size cap in pages (0 = none); a write past it fails like a full disk.</param>
-    public static RunJournalWriter OpenWriter(Scenario scenario, RunFolder folder, long maxPages = 0)
+    public static RunJournalWriter OpenWriter(Scenario scenario, PersistenceSettings persistence, RunFolder folder, long maxPages = 0)
     {
         ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(persistence);
         ArgumentNullException.ThrowIfNull(folder);
         var options = new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes) { MaxPageCount = maxPages };
-        var p = scenario.Persistence;
+        var p = persistence;
         return p.IsPostgres
-            ? PostgresJournalWriter.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(scenario, folder), options)
+            ? PostgresJournalWriter.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(p, folder), options)
             : SqliteJournalWriter.Open(folder.JournalFile, options);
     }
 
-    /// <summary>Opens the journal of a run for reading.</summary>
-    public static IRunJournalReader OpenReader(Scenario scenario, RunFolder folder)
+    /// <summary>Opens the journal of a run for reading, on the backend <paramref name="persistence"/> names.</summary>
+    public static IRunJournalReader OpenReader(PersistenceSettings persistence, RunFolder folder)
     {
-        ArgumentNullException.ThrowIfNull(scenario);
+        ArgumentNullException.ThrowIfNull(persistence);
         ArgumentNullException.ThrowIfNull(folder);
-        var p = scenario.Persistence;
+        var p = persistence;
         return p.IsPostgres
-            ? PostgresRunJournal.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(scenario, folder))
+            ? PostgresRunJournal.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(p, folder))
             : SqliteJournalReader.Open(folder.JournalFile);
     }
 
@@ -47,19 +49,19 @@ public static class RunJournals
         var scenarioFile = Path.Combine(runDir, RunFolder.ScenarioFileName);
         if (!File.Exists(file) && File.Exists(scenarioFile))
         {
-            Scenario? scenario = null;
+            RunDeployment? deployment = null;
             try
             {
-                scenario = ScenarioLoader.Load(scenarioFile, null, null);
+                deployment = ScenarioLoader.LoadRun(scenarioFile, null, null).Deployment;
             }
             catch (ScenarioException)
             {
                 // not readable as a scenario: fall through to the journal.db message
             }
 
-            if (scenario is { Persistence.IsPostgres: true })
+            if (deployment is { Persistence.IsPostgres: true })
             {
-                return OpenReader(scenario, RunFolder.Open(runDir));
+                return OpenReader(deployment.Persistence, RunFolder.Open(runDir));
             }
         }
 
@@ -107,6 +109,6 @@ public static class RunJournals
         return configured;
     }
 
-    private static string SchemaOf(Scenario scenario, RunFolder folder) =>
-        scenario.Persistence.PostgresSchema.Length > 0 ? scenario.Persistence.PostgresSchema : folder.DefaultPostgresSchema();
+    private static string SchemaOf(PersistenceSettings p, RunFolder folder) =>
+        p.PostgresSchema.Length > 0 ? p.PostgresSchema : folder.DefaultPostgresSchema();
 }

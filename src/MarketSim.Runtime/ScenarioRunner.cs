@@ -85,14 +85,15 @@ public static class ScenarioRunner
         {
             // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
             var hocon = ScenarioRenderer.ToHocon(DeploymentNeutral(scenario));
+            var deployment = run.Deployment;
             // The world first: a dataset that cannot be read fails here, in one line, before the journal is touched.
             var world = BuildWorld(scenario);
-            var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, folder, options.MaxJournalPages);
+            var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, deployment.Persistence, folder, options.MaxJournalPages);
             try
             {
                 if (run.Resume)
                 {
-                    var stored = RunJournals.OpenReader(scenario, folder);
+                    var stored = RunJournals.OpenReader(deployment.Persistence, folder);
                     writer.BeginReplay(stored.AllRows(), stored.MaxOrdering(), stored);
                 }
                 else if (writer.LastOrdering > 0)
@@ -101,7 +102,7 @@ public static class ScenarioRunner
                 }
 
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                result = Play(scenario, world, writer, hocon, options);
+                result = Play(scenario, deployment.Parallelism, world, writer, hocon, options);
                 if (result.State == RunState.Complete)
                 {
                     writer.CompleteReplay();
@@ -154,7 +155,7 @@ public static class ScenarioRunner
         RunSummary summary;
         try
         {
-            using (var reader = RunJournals.OpenReader(scenario, folder))
+            using (var reader = RunJournals.OpenReader(run.Deployment.Persistence, folder))
             {
                 summary = SummaryBuilder.FromJournal(reader);
             }
@@ -180,15 +181,15 @@ public static class ScenarioRunner
     }
 
     /// <summary>
-    /// The scenario as the journal records it: without the choices that never change results — workers, journal
-    /// backend, and where LLM answers are cached and whether the cache is read or written.
+    /// The scenario as the journal records it: without where LLM answers are cached and whether the cache is read or
+    /// written (workers and journal backend are not part of a <see cref="Scenario"/> at all: <see cref="RunDeployment"/>).
     /// </summary>
     public static Scenario DeploymentNeutral(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var neutral = new MarketSim.Llm.LlmSettings();
         var miners = scenario.Miners.Select(g => g is LlmMiners { Llm: var l } llm ? llm with { Llm = l with { CacheMode = neutral.CacheMode, CacheDir = neutral.CacheDir } } : g).ToList();
-        return scenario with { Parallelism = 1, Persistence = PersistenceSettings.Default, Miners = new EquatableList<MinerGroup>(miners) };
+        return scenario with { Miners = new EquatableList<MinerGroup>(miners) };
     }
 
     /// <summary>Every LLM miner's cache mode set to <paramref name="mode"/> (<c>marketsim run --llm-cache</c>).</summary>
@@ -227,13 +228,13 @@ public static class ScenarioRunner
         }
     }
 
-    private static CoordinatorResult Play(Scenario scenario, IRunWorld world, RunJournalWriter writer, string hocon, RunOptions options)
+    private static CoordinatorResult Play(Scenario scenario, int parallelism, IRunWorld world, RunJournalWriter writer, string hocon, RunOptions options)
     {
         var host = options.System ?? MarketSimSystem.Shared;
         var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
         var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion)
         {
-            ShardDispatcher = host.ShardDispatcher(scenario.Parallelism),
+            ShardDispatcher = host.ShardDispatcher(parallelism),
             StepTimeout = host.StepTimeout,
             World = world,
         };

@@ -218,12 +218,12 @@ public sealed class RunFolder
         return sb.ToString(0, 54) + "_" + hash;
     }
 
-    /// <summary>Writes <c>scenario.conf</c>: the resolved scenario, every key explicit, loadable again with an equal result.</summary>
-    public void WriteScenario(Scenario scenario)
+    /// <summary>Writes <c>scenario.conf</c>: the resolved scenario and its deployment, every key explicit, loadable again with an equal result.</summary>
+    public void WriteScenario(Scenario scenario, RunDeployment deployment)
     {
         // Write-then-rename: a process killed here leaves either no scenario.conf or a whole one.
         var tmp = ScenarioFile + ".tmp";
-        File.WriteAllText(tmp, ScenarioRenderer.ToHocon(scenario), new UTF8Encoding(false));
+        File.WriteAllText(tmp, ScenarioRenderer.ToHocon(scenario, deployment), new UTF8Encoding(false));
         File.Move(tmp, ScenarioFile, overwrite: true);
     }
 
@@ -308,7 +308,11 @@ public sealed class RunFolder
 /// <param name="Scenario">The scenario (for a resume: the folder's scenario.conf with the allowed overrides).</param>
 /// <param name="Folder">The run folder.</param>
 /// <param name="Resume">True for <c>marketsim run --resume</c>: the journal is replayed and verified, then continued.</param>
-public sealed record PreparedRun(Scenario Scenario, RunFolder Folder, bool Resume = false);
+public sealed record PreparedRun(Scenario Scenario, RunFolder Folder, bool Resume = false)
+{
+    /// <summary>Worker threads and journal backend of this run (never change results).</summary>
+    public RunDeployment Deployment { get; init; } = RunDeployment.Neutral;
+}
 
 /// <summary>The first step of <c>marketsim run</c>: validate, then (only if valid) create the run folder.</summary>
 public static class RunPreparation
@@ -320,7 +324,7 @@ public static class RunPreparation
     /// </summary>
     public static PreparedRun Prepare(string scenarioFile, IReadOnlyList<string>? overrides, long? seed, string? outDir, DateTimeOffset utcNow)
     {
-        var scenario = ScenarioLoader.Load(scenarioFile, overrides, seed);
+        var (scenario, deployment) = ScenarioLoader.LoadRun(scenarioFile, overrides, seed);
         var parent = outDir ?? scenario.Outputs.Directory;
         var where = outDir is null ? "outputs.directory" : "--out";
         if (File.Exists(parent))
@@ -328,7 +332,7 @@ public static class RunPreparation
             throw new RunFolderException($"{where} {parent}: is a file, not a directory");
         }
 
-        Scenario final = scenario;
+        var final = deployment;
         RunFolder folder;
         try
         {
@@ -340,7 +344,7 @@ public static class RunPreparation
                     final = final with { Persistence = final.Persistence with { PostgresSchema = f.DefaultPostgresSchema() } };
                 }
 
-                return ScenarioRenderer.ToHocon(final);
+                return ScenarioRenderer.ToHocon(scenario, final);
             });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -348,7 +352,7 @@ public static class RunPreparation
             throw new RunFolderException($"{where} {parent}: cannot create the run folder: {e.Message}");
         }
 
-        return new PreparedRun(final, folder);
+        return new PreparedRun(scenario, folder) { Deployment = final };
     }
 
     /// <summary>
@@ -383,13 +387,13 @@ public static class RunPreparation
         }
 
         var stored = ScenarioLoader.Load(folder.ScenarioFile, null, null);
-        var scenario = ScenarioLoader.Load(folder.ScenarioFile, overrides, null);
-        if (scenario with { Parallelism = 0, Persistence = PersistenceSettings.Default } != stored with { Parallelism = 0, Persistence = PersistenceSettings.Default })
+        var (scenario, deployment) = ScenarioLoader.LoadRun(folder.ScenarioFile, overrides, null);
+        if (scenario != stored)
         {
             throw new ResumeException("the overrides change the scenario");
         }
 
-        return new PreparedRun(scenario, folder, Resume: true);
+        return new PreparedRun(scenario, folder, Resume: true) { Deployment = deployment };
     }
 }
 

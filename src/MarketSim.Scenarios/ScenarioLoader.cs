@@ -33,7 +33,11 @@ public static partial class ScenarioLoader
     /// <c>marketsim.</c> is taken relative to <c>marketsim.scenario</c> (<c>timeline.events=10</c>).</param>
     /// <param name="seed">The <c>--seed</c> option: replaces <c>marketsim.scenario.seed</c> (wins over <paramref name="overrides"/>).</param>
     /// <exception cref="ScenarioException">The file is missing or malformed, or any key is unknown, mistyped or out of range.</exception>
-    public static Scenario Load(string path, IReadOnlyList<string>? overrides = null, long? seed = null)
+    public static Scenario Load(string path, IReadOnlyList<string>? overrides = null, long? seed = null) =>
+        LoadRun(path, overrides, seed).Scenario;
+
+    /// <summary>Like <see cref="Load"/>, with the deployment (<c>marketsim.parallelism</c>, <c>marketsim.persistence</c>) read from the same file.</summary>
+    public static LoadedScenario LoadRun(string path, IReadOnlyList<string>? overrides = null, long? seed = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var sink = new ErrorSink();
@@ -56,7 +60,8 @@ public static partial class ScenarioLoader
         }
 
         var name = System.IO.Path.GetFileNameWithoutExtension(path);
-        return ResolvePaths(Build(path, file, name, overrides, seed, sink), path);
+        var loaded = Build(path, file, name, overrides, seed, sink);
+        return loaded with { Scenario = ResolvePaths(loaded.Scenario, path) };
     }
 
     /// <summary>A replay's dataset and prices folder, relative to the scenario file, become absolute and must exist.</summary>
@@ -90,7 +95,11 @@ public static partial class ScenarioLoader
     }
 
     /// <summary>Loads a scenario from HOCON text (<paramref name="origin"/> names it in messages).</summary>
-    public static Scenario LoadString(string hocon, string origin = "<string>", IReadOnlyList<string>? overrides = null, long? seed = null)
+    public static Scenario LoadString(string hocon, string origin = "<string>", IReadOnlyList<string>? overrides = null, long? seed = null) =>
+        LoadRunString(hocon, origin, overrides, seed).Scenario;
+
+    /// <summary>Like <see cref="LoadString"/>, with the deployment read from the same text.</summary>
+    public static LoadedScenario LoadRunString(string hocon, string origin = "<string>", IReadOnlyList<string>? overrides = null, long? seed = null)
     {
         ArgumentNullException.ThrowIfNull(hocon);
         var sink = new ErrorSink();
@@ -169,7 +178,7 @@ public static partial class ScenarioLoader
         }
     }
 
-    private static Scenario Build(string source, Config? file, string defaultName, IReadOnlyList<string>? overrides, long? seed, ErrorSink sink)
+    private static LoadedScenario Build(string source, Config? file, string defaultName, IReadOnlyList<string>? overrides, long? seed, ErrorSink sink)
     {
         var over = ParseOverrides(overrides ?? [], sink.Errors);
         if (seed is { } s)
@@ -220,7 +229,7 @@ public static partial class ScenarioLoader
 
     private const string NameRule = "1-100 characters: letters, digits, '.', '_', '-' (not starting with '.', '_' or '-')";
 
-    private static Scenario? Read(HoconObject root, string defaultName, ErrorSink sink)
+    private static LoadedScenario? Read(HoconObject root, string defaultName, ErrorSink sink)
     {
         var top = new ObjectReader(root, string.Empty, sink);
         var ms = top.Child("marketsim");
@@ -272,7 +281,8 @@ public static partial class ScenarioLoader
             return null;
         }
 
-        return new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, parallelism.Value, metrics, persistence) { MarketMaker = marketMaker };
+        var scenario = new Scenario(name, description, seed.Value, world, timeline, miners, validators, shardSize.Value, outputs, metrics) { MarketMaker = marketMaker };
+        return new LoadedScenario(scenario, new RunDeployment(parallelism.Value, persistence));
     }
 
     private static MetricsSettings? ReadMetrics(ObjectReader? m)

@@ -23,15 +23,21 @@ public static class ScenarioRenderer
         return new PolymarketWorldSettings(c.GetString("dataset") ?? string.Empty, c.GetString("prices") ?? string.Empty, c.GetDouble("compression"), c.GetDouble("train-fraction"), c.GetInt("max-markets"));
     });
 
-    public static string ToHocon(Scenario scenario)
+    /// <summary>
+    /// The scenario as HOCON, every key explicit, loadable again with an equal result. With a <paramref name="deployment"/>
+    /// (a run folder's <c>scenario.conf</c>) its parallelism and journal backend are written too (never a password);
+    /// without, the neutral deployment: one worker, SQLite (the journal's copy, which must not depend on deployment).
+    /// </summary>
+    public static string ToHocon(Scenario scenario, RunDeployment? deployment = null)
     {
         ArgumentNullException.ThrowIfNull(scenario);
         var sb = new StringBuilder();
         sb.Append("# Resolved scenario: every key explicit. Re-run it with: marketsim run scenario.conf\n");
         sb.Append("marketsim {\n");
         sb.Append("  # worker threads; never changes results\n");
-        Line(sb, 1, "parallelism", Int(scenario.Parallelism));
-        var p = scenario.Persistence;
+        deployment ??= RunDeployment.Neutral;
+        Line(sb, 1, "parallelism", Int(deployment.Parallelism));
+        var p = deployment.Persistence;
         sb.Append("  # where the journal lives; never changes results (the password is never written here)\n");
         Open(sb, 1, "persistence");
         Line(sb, 2, "journal", HoconText.Quote(p.Journal));

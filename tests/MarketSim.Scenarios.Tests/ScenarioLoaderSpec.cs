@@ -22,8 +22,8 @@ public sealed class ScenarioLoaderSpec : IDisposable
         Assert.Equal(6, s.Timeline.ScoredIntervalsPerEvent);
         var v = Assert.Single(s.Validators);
         Assert.Equal(new PeerValidator("peer-1.5.5", "peer-1.5.5", "power2", "third-toward-worst", new MovingAverageSettings("class-balanced", 149)), v);
-        Assert.Equal(Environment.ProcessorCount, s.Parallelism);
-        Assert.Equal(PersistenceSettings.Default, s.Persistence);
+        var deployment = ScenarioLoader.LoadRunString(string.Empty, "empty.conf").Deployment;
+        Assert.Equal(new RunDeployment(Environment.ProcessorCount, PersistenceSettings.Default), deployment);
     }
 
     [Fact]
@@ -234,12 +234,30 @@ public sealed class ScenarioLoaderSpec : IDisposable
     }
 
     [Fact]
+    public void Deployment_is_read_beside_the_scenario_and_never_makes_two_scenarios_differ()
+    {
+        var path = ScenarioTestFiles.ShippedScenario("parity-cliff-fog.conf");
+        var one = ScenarioLoader.LoadRun(path, ["marketsim.parallelism=1"]);
+        var pg = ScenarioLoader.LoadRun(path, ["marketsim.parallelism=8", "marketsim.persistence.journal=postgres", "marketsim.persistence.postgres.connection-string=\"Host=h;Password=secret\""]);
+
+        Assert.Equal(one.Scenario, pg.Scenario);
+        Assert.Equal(new RunDeployment(8, new PersistenceSettings("postgres", "Host=h;Password=secret", string.Empty)), pg.Deployment);
+        // The journal's copy is deployment-neutral; scenario.conf keeps the deployment, never the password.
+        Assert.Equal(ScenarioRenderer.ToHocon(one.Scenario), ScenarioRenderer.ToHocon(pg.Scenario));
+        var conf = ScenarioRenderer.ToHocon(pg.Scenario, pg.Deployment);
+        Assert.Contains("parallelism = 8", conf, StringComparison.Ordinal);
+        Assert.Contains("journal = \"postgres\"", conf, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret", conf, StringComparison.Ordinal);
+        Assert.Equal(8, ScenarioLoader.LoadRunString(conf, "scenario.conf").Deployment.Parallelism);
+    }
+
+    [Fact]
     public void Overrides_take_paths_relative_to_the_scenario_and_the_seed_option_wins()
     {
         var path = ScenarioTestFiles.ShippedScenario("bench-subnet.conf");
-        var s = ScenarioLoader.Load(path, ["timeline.events=10", "marketsim.parallelism=3", "seed=5", "description=a b c"], seed: 7);
+        var (s, deployment) = ScenarioLoader.LoadRun(path, ["timeline.events=10", "marketsim.parallelism=3", "seed=5", "description=a b c"], seed: 7);
         Assert.Equal(10, s.Timeline.Events);
-        Assert.Equal(3, s.Parallelism);
+        Assert.Equal(3, deployment.Parallelism);
         Assert.Equal(7, s.Seed);
         Assert.Equal("a b c", s.Description);
     }

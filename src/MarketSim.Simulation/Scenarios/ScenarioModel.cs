@@ -10,8 +10,6 @@ namespace MarketSim.Simulation.Scenarios;
 /// <param name="Validators">Validators, each with one rule preset.</param>
 /// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
 /// <param name="Outputs">Journal and summary settings.</param>
-/// <param name="Parallelism">Worker threads (<c>marketsim.parallelism</c>); never changes results.</param>
-/// <param name="Persistence">Where the journal lives (<c>marketsim.persistence</c>); never changes results.</param>
 /// <param name="Metrics">Parameters of the summary's metrics (shared/spec/parity.md §4).</param>
 public sealed record Scenario(
     string Name,
@@ -23,9 +21,7 @@ public sealed record Scenario(
     EquatableList<ValidatorSettings> Validators,
     int ShardSize,
     OutputSettings Outputs,
-    int Parallelism,
-    MetricsSettings Metrics,
-    PersistenceSettings Persistence)
+    MetricsSettings Metrics)
 {
     /// <summary>The market maker (<c>marketmaker</c>): none (a replay's own prices) or an LMSR that trading miners trade against.</summary>
     public MarketMakerSettings MarketMaker { get; init; } = MarketMakerSettings.Default;
@@ -277,21 +273,6 @@ public sealed record OutputSettings(
     bool SummaryMarkdown,
     bool RecordIntervalScores = true);
 
-/// <summary>
-/// Where a run's journal lives (<c>marketsim.persistence</c>, docs/persistence.md). A deployment choice like
-/// parallelism: the journal's contents, and so every result, are the same on either backend.
-/// </summary>
-/// <param name="Journal">sqlite (journal.db in the run folder) or postgres.</param>
-/// <param name="PostgresConnectionString">Npgsql connection string (postgres only).</param>
-/// <param name="PostgresSchema">Schema holding the run's tables; empty = derived from the run folder's name.</param>
-public sealed record PersistenceSettings(string Journal, string PostgresConnectionString, string PostgresSchema)
-{
-    /// <summary>The embedded default: SQLite in the run folder.</summary>
-    public static PersistenceSettings Default { get; } = new("sqlite", string.Empty, string.Empty);
-
-    /// <summary>True for the PostgreSQL backend.</summary>
-    public bool IsPostgres => Journal == "postgres";
-}
 
 /// <summary>
 /// The market maker of a run (docs/marketmaker.md). <c>replay</c> (Polymarket world): it quotes the real price path;
