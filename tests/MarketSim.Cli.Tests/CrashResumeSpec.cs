@@ -70,21 +70,22 @@ public sealed class CrashResumeSpec : IDisposable
         var reference = Reference();
         var resumed = 0;
         // Kill points: fixed delays after the process starts (on a loaded machine these may all fall before the folder
-        // exists), then delays after the run folder first appears (between its creation, the scenario.conf claim, the
-        // status and the journal's first write), whatever the machine's speed.
-        var points = new[] { 20, 60, 100, 150, 200 }.Select(ms => (AfterFolder: false, Ms: ms))
-            .Concat(new[] { 0, 2, 5, 10, 20, 40 }.Select(ms => (AfterFolder: true, Ms: ms)));
-        foreach (var (afterFolder, ms) in points)
+        // exists), then delays after the run folder first appears (before or while scenario.conf is written), then after
+        // scenario.conf appears (between the claim, the status and the journal's first writes), whatever the machine's speed.
+        var points = new[] { 20, 60, 100, 150, 200 }.Select(ms => (After: (string?)null, Ms: ms))
+            .Concat(new[] { 0, 2, 5 }.Select(ms => (After: (string?)string.Empty, Ms: ms)))
+            .Concat(new[] { 0, 2, 5, 10, 20, 40 }.Select(ms => (After: (string?)"scenario.conf", Ms: ms)));
+        foreach (var (after, ms) in points)
         {
-            var parent = Path.Combine(_out, (afterFolder ? "folder" : "start") + ms);
+            var parent = Path.Combine(_out, (after is null ? "start" : after.Length == 0 ? "folder" : "claim") + ms);
             using (var child = Start(["run", Scenario, .. Overrides, "--out", parent, "--quiet"]))
             {
-                if (afterFolder)
+                if (after is not null)
                 {
                     var clock = Stopwatch.StartNew();
-                    while (!(Directory.Exists(parent) && Directory.GetDirectories(parent).Length > 0))
+                    while (!(Directory.Exists(parent) && Directory.GetDirectories(parent) is [var f, ..] && (after.Length == 0 || File.Exists(Path.Combine(f, after)))))
                     {
-                        Assert.False(child.HasExited, "the run ended before its folder was seen");
+                        Assert.False(child.HasExited, $"the run ended before its folder{(after.Length == 0 ? string.Empty : "'s " + after)} was seen");
                         Assert.True(clock.Elapsed < TimeSpan.FromMinutes(1), "no run folder appeared");
                         Thread.Sleep(1);
                     }
@@ -97,6 +98,13 @@ public sealed class CrashResumeSpec : IDisposable
 
             foreach (var folder in Directory.Exists(parent) ? Directory.GetDirectories(parent) : [])
             {
+                var status = Path.Combine(folder, "status.json");
+                if (File.Exists(status) && File.ReadAllText(status).Contains("\"complete\"", StringComparison.Ordinal))
+                {
+                    AssertIdentical(reference, folder, $"finished before the kill at {ms} ms");
+                    continue;
+                }
+
                 var r = CliRunner.Run("run", "--resume", folder, "--quiet");
                 if (File.Exists(Path.Combine(folder, "scenario.conf")))
                 {
