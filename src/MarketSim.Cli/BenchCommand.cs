@@ -12,7 +12,7 @@ namespace MarketSim.Cli;
 /// <c>marketsim bench</c>: plays a scenario end to end several times (journal and summary included) and
 /// reports the median wall time, predictions per second and the process's peak working set.
 /// </summary>
-public static class BenchCommand
+internal static class BenchCommand
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

@@ -10,7 +10,7 @@ namespace MarketSim.Cli;
 /// (e.g. a configuration file that does not parse), 2 usage errors (unknown option, bad value,
 /// missing file).
 /// </summary>
-public static class CliApp
+internal static class CliApp
 {
     public const int ExitOk = 0;
     public const int ExitFailure = 1;
@@ -147,4 +147,4 @@ internal sealed class PrintVersionAction : System.CommandLine.Invocation.Synchro
 }
 
 /// <summary>A bad argument value discovered while the command runs (exit code 2).</summary>
-public sealed class UsageException(string message) : Exception(message);
+internal sealed class UsageException(string message) : Exception(message);

@@ -4,7 +4,7 @@ using MarketSim.Hocon;
 namespace MarketSim.Cli;
 
 /// <summary><c>marketsim config ...</c>: inspect HOCON configuration as MarketSim resolves it.</summary>
-public static class ConfigCommands
+internal static class ConfigCommands
 {
     public static Command Build(TextWriter stdout)
     {

@@ -7,7 +7,7 @@ using MarketSim.Parquet;
 namespace MarketSim.Cli;
 
 /// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|none]</c> (docs/outputs.md).</summary>
-public static class ExportCommand
+internal static class ExportCommand
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {

@@ -3,7 +3,7 @@ using MarketSim.Hocon;
 namespace MarketSim.Cli;
 
 /// <summary>Turns <c>--set path=value</c> arguments into a Config; the last occurrence of a path wins.</summary>
-public static class Overrides
+internal static class Overrides
 {
     public static Config Parse(IReadOnlyList<string> assignments)
     {

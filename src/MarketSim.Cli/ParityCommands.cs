@@ -12,7 +12,7 @@ namespace MarketSim.Cli;
 /// One-shot commands of the synthetic parity world (shared/spec/parity.md): <c>parity</c>,
 /// <c>groupstress</c>, <c>intrinsic-post</c>. Each prints a table, or JSON with <c>--json</c>.
 /// </summary>
-public static class ParityCommands
+internal static class ParityCommands
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 

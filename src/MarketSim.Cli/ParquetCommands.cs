@@ -6,7 +6,7 @@ using MarketSim.Parquet;
 namespace MarketSim.Cli;
 
 /// <summary><c>marketsim parquet schema|head|cat</c>: inspect Parquet files (like parquet-tools).</summary>
-public static class ParquetCommands
+internal static class ParquetCommands
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {

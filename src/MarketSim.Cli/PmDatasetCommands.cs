@@ -9,7 +9,7 @@ using MarketSim.Polymarket.Import;
 namespace MarketSim.Cli;
 
 /// <summary><c>pm import</c>, <c>pm build-criterion-prices</c>, <c>pm build-horizon-prices</c>, <c>pm eval</c> (docs/polymarket.md).</summary>
-public static class PmDatasetCommands
+internal static class PmDatasetCommands
 {
     public static void AddTo(Command pm, TextWriter stdout, TextWriter stderr)
     {

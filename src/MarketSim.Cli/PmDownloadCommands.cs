@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace MarketSim.Cli;
 
 /// <summary><c>pm download-gamma</c>, <c>pm build-gamma</c>, <c>pm download-clob-history</c> (docs/polymarket.md, "Downloading from Polymarket").</summary>
-public static class PmDownloadCommands
+internal static class PmDownloadCommands
 {
     public const string DefaultGammaUrl = "https://gamma-api.polymarket.com";
     public const string DefaultClobUrl = "https://clob.polymarket.com";

@@ -3,7 +3,7 @@ using System.CommandLine;
 namespace MarketSim.Cli;
 
 /// <summary><c>marketsim pm ...</c>: Polymarket datasets (docs/polymarket.md).</summary>
-public static class PolymarketCommands
+internal static class PolymarketCommands
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {

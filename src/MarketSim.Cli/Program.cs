@@ -1,6 +1,6 @@
 namespace MarketSim.Cli;
 
-public static class Program
+internal static class Program
 {
     public static int Main(string[] args)
     {

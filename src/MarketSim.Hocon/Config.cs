@@ -18,6 +18,7 @@ public sealed partial class Config
             : new Lazy<HoconObject>(() => Resolver.Resolve(root), LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
+    /// <summary>The empty configuration (no keys).</summary>
     public static Config Empty => EmptyInstance;
 
     /// <summary>The unresolved (merged) tree.</summary>
@@ -29,6 +30,7 @@ public sealed partial class Config
     /// <summary>True when the path exists and is not null.</summary>
     public bool HasPath(string path) => GetValue(path) is { } v && !(v is HoconScalar { IsNull: true });
 
+    /// <summary>True when the configuration has no keys.</summary>
     public bool IsEmpty => _root.Count == 0 || Root.Count == 0;
 
     /// <summary>The resolved value at a path, or null when it is missing.</summary>
@@ -77,26 +79,31 @@ public sealed partial class Config
         }
     }
 
+    /// <summary>The string at a path, or <paramref name="defaultValue"/> when it is missing or null; throws <see cref="ConfigException"/> for an object or list.</summary>
     public string? GetString(string path, string? defaultValue = null) => GetScalar(path, "string")?.Text ?? defaultValue;
 
+    /// <summary>The 32-bit integer at a path (a whole number or numeric string), or <paramref name="defaultValue"/> when it is missing or null.</summary>
     public int GetInt(string path, int defaultValue = 0)
     {
         var s = GetScalar(path, "int");
         return s is null ? defaultValue : ToInt(path, s);
     }
 
+    /// <summary>The 64-bit integer at a path (a whole number or numeric string), or <paramref name="defaultValue"/> when it is missing or null.</summary>
     public long GetLong(string path, long defaultValue = 0)
     {
         var s = GetScalar(path, "long");
         return s is null ? defaultValue : ToLong(path, s, "long");
     }
 
+    /// <summary>The number at a path (a number or numeric string), or <paramref name="defaultValue"/> when it is missing or null.</summary>
     public double GetDouble(string path, double defaultValue = 0)
     {
         var s = GetScalar(path, "number");
         return s is null ? defaultValue : ToDouble(path, s);
     }
 
+    /// <summary>The boolean at a path (true/false/yes/no/on/off), or <paramref name="defaultValue"/> when it is missing or null.</summary>
     public bool GetBoolean(string path, bool defaultValue = false)
     {
         var s = GetScalar(path, "boolean");
@@ -164,6 +171,7 @@ public sealed partial class Config
         }
     }
 
+    /// <summary>The list of strings at a path, or <paramref name="defaultValue"/> (else empty) when it is missing or null.</summary>
     public IReadOnlyList<string> GetStringList(string path, IReadOnlyList<string>? defaultValue = null)
     {
         var a = GetList(path);
@@ -181,6 +189,7 @@ public sealed partial class Config
         return result;
     }
 
+    /// <summary>The list of 32-bit integers at a path; empty when it is missing or null.</summary>
     public IReadOnlyList<int> GetIntList(string path)
     {
         var a = GetList(path);
@@ -198,6 +207,7 @@ public sealed partial class Config
         return result;
     }
 
+    /// <summary>The list of numbers at a path; empty when it is missing or null.</summary>
     public IReadOnlyList<double> GetDoubleList(string path)
     {
         var a = GetList(path);
@@ -215,6 +225,7 @@ public sealed partial class Config
         return result;
     }
 
+    /// <summary>The list of objects at a path, each as a config; empty when it is missing or null.</summary>
     public IReadOnlyList<Config> GetConfigList(string path)
     {
         var a = GetList(path);
@@ -282,11 +293,14 @@ public sealed partial class Config
     /// <summary>Render the resolved configuration as JSON.</summary>
     public string ToJson(bool indented = true) => Renderer.ToJson(Root, indented);
 
+    /// <summary>The resolved configuration rendered as HOCON (<see cref="ToHocon"/>).</summary>
     public override string ToString() => ToHocon();
 
+    /// <paramref name="config"/> with <paramref name="fallbackHocon"/> (HOCON text) as its fallback.
     public static Config operator +(Config config, string fallbackHocon) =>
         config.WithFallback(ConfigFactory.ParseString(fallbackHocon));
 
+    /// <paramref name="hocon"/> (HOCON text) parsed, with <paramref name="fallback"/> as its fallback.
     public static Config operator +(string hocon, Config fallback) =>
         ConfigFactory.ParseString(hocon).WithFallback(fallback);
 
@@ -327,12 +341,14 @@ public sealed partial class Config
     }
 }
 
+/// <summary>Creates configurations: from HOCON text, files, values and the embedded reference.conf files.</summary>
 public static class ConfigFactory
 {
     private static readonly Lock ReferenceLock = new();
     private static Config? _reference;
     private static int _referenceAssemblyCount = -1;
 
+    /// <summary>The empty configuration (<see cref="Config.Empty"/>).</summary>
     public static Config Empty => Config.Empty;
 
     /// <summary>Wraps a value tree (e.g. built in code) as a config; it is resolved lazily like a parsed one.</summary>
@@ -342,6 +358,7 @@ public static class ConfigFactory
         return new Config(root);
     }
 
+    /// <summary>Parses HOCON text; <paramref name="origin"/> names it in error messages (default <c>&lt;string&gt;</c>).</summary>
     public static Config ParseString(string hocon, string? origin = null)
     {
         ArgumentNullException.ThrowIfNull(hocon);
@@ -370,6 +387,7 @@ public static class ConfigFactory
         }
     }
 
+    /// <summary>Parses a HOCON file (a <c>.properties</c> file as Java properties); includes resolve relative to it. Throws <see cref="ConfigException"/> when it does not exist.</summary>
     public static Config ParseFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);

@@ -5,16 +5,20 @@ namespace MarketSim.Hocon;
 /// <summary>Where a value or token came from: file (or "&lt;string&gt;"), 1-based line and column.</summary>
 public sealed record ConfigOrigin(string File, int Line, int Column)
 {
+    /// <summary>An unknown origin (values built in code).</summary>
     public static readonly ConfigOrigin None = new("<none>", 0, 0);
 
+    /// <summary><c>file:line:column</c>.</summary>
     public override string ToString() => $"{File}:{Line}:{Column}";
 }
 
 /// <summary>Base of the HOCON value model. Resolved trees contain only <see cref="HoconScalar"/>, <see cref="HoconObject"/> and <see cref="HoconArray"/>.</summary>
 public abstract class HoconValue
 {
+    /// <summary>A value that came from <paramref name="origin"/>.</summary>
     protected HoconValue(ConfigOrigin origin) => Origin = origin;
 
+    /// <summary>Where the value came from.</summary>
     public ConfigOrigin Origin { get; }
 
     /// <summary>True when this value (or any descendant) still contains substitutions.</summary>
@@ -23,17 +27,26 @@ public abstract class HoconValue
     internal abstract string TypeName { get; }
 }
 
+/// <summary>The type of a <see cref="HoconScalar"/>.</summary>
 public enum HoconScalarKind
 {
+    /// <summary>A quoted or unquoted string.</summary>
     String,
+
+    /// <summary>A number (<see cref="HoconScalar.Text"/> is the source text).</summary>
     Number,
+
+    /// <summary><c>true</c> or <c>false</c>.</summary>
     Boolean,
+
+    /// <summary><c>null</c>.</summary>
     Null,
 }
 
 /// <summary>A string, number, boolean or null. <see cref="Text"/> is the textual form (for numbers the source text).</summary>
 public sealed class HoconScalar : HoconValue
 {
+    /// <summary>A scalar of the given kind and textual form.</summary>
     public HoconScalar(HoconScalarKind kind, string text, ConfigOrigin origin)
         : base(origin)
     {
@@ -41,10 +54,13 @@ public sealed class HoconScalar : HoconValue
         Text = text;
     }
 
+    /// <summary>String, number, boolean or null.</summary>
     public HoconScalarKind Kind { get; }
 
+    /// <summary>The textual form (for numbers the source text).</summary>
     public string Text { get; }
 
+    /// <summary>Always true: a scalar holds no substitutions.</summary>
     public override bool IsResolved => true;
 
     internal override string TypeName => Kind switch
@@ -55,6 +71,7 @@ public sealed class HoconScalar : HoconValue
         _ => "null",
     };
 
+    /// <summary>True for <c>null</c>.</summary>
     public bool IsNull => Kind == HoconScalarKind.Null;
 
     internal static HoconScalar Str(string s, ConfigOrigin origin) => new(HoconScalarKind.String, s, origin);
@@ -64,6 +81,7 @@ public sealed class HoconScalar : HoconValue
 
     internal static HoconScalar Null(ConfigOrigin origin) => new(HoconScalarKind.Null, "null", origin);
 
+    /// <summary>The textual form (<see cref="Text"/>).</summary>
     public override string ToString() => Text;
 }
 
@@ -73,6 +91,7 @@ public sealed class HoconObject : HoconValue
     private readonly Dictionary<string, HoconValue> _map;
     private readonly List<string> _keys;
 
+    /// <summary>An empty object.</summary>
     public HoconObject(ConfigOrigin origin)
         : base(origin)
     {
@@ -87,14 +106,19 @@ public sealed class HoconObject : HoconValue
         _keys = new List<string>(capacity);
     }
 
+    /// <summary>The keys in insertion order.</summary>
     public IReadOnlyList<string> Keys => _keys;
 
+    /// <summary>The number of keys.</summary>
     public int Count => _keys.Count;
 
+    /// <summary>The value of a key (throws <see cref="KeyNotFoundException"/> when it is missing).</summary>
     public HoconValue this[string key] => _map[key];
 
+    /// <summary>The value of a key, if present.</summary>
     public bool TryGetValue(string key, out HoconValue value) => _map.TryGetValue(key, out value!);
 
+    /// <summary>The key/value pairs in insertion order.</summary>
     public IEnumerable<KeyValuePair<string, HoconValue>> Fields
     {
         get
@@ -106,6 +130,7 @@ public sealed class HoconObject : HoconValue
         }
     }
 
+    /// <inheritdoc/>
     public override bool IsResolved
     {
         get
@@ -188,16 +213,20 @@ public sealed class HoconArray : HoconValue
 {
     private readonly List<HoconValue> _items;
 
+    /// <summary>An empty array.</summary>
     public HoconArray(ConfigOrigin origin)
         : base(origin) => _items = [];
 
     internal HoconArray(ConfigOrigin origin, List<HoconValue> items)
         : base(origin) => _items = items;
 
+    /// <summary>The elements in order.</summary>
     public IReadOnlyList<HoconValue> Items => _items;
 
+    /// <summary>The number of elements.</summary>
     public int Count => _items.Count;
 
+    /// <inheritdoc/>
     public override bool IsResolved
     {
         get

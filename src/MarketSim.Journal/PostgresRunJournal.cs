@@ -261,6 +261,7 @@ public sealed class PostgresRunJournal : IRunJournalReader
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>Closes the connection.</summary>
     public void Dispose() => _connection.Dispose();
 
     private IEnumerable<StoredRow> Query(string sql, params (string Name, object Value)[] parameters)

@@ -183,5 +183,6 @@ public sealed class SqliteJournalReader : IRunJournalReader
         return new JournalEnvelope(ordering, pid, seq, timestamp, evt, tags);
     }
 
+    /// <summary>Closes the database.</summary>
     public void Dispose() => _connection.Dispose();
 }

@@ -53,12 +53,16 @@ public delegate Task CommandHandler(CommandInvocation invocation, ICommandOutput
 /// </summary>
 public sealed class CommandPalette(string name, string description, IReadOnlyList<CommandDefinition> commands, CommandHandler handler)
 {
+    /// <summary>The prefix clients type before a command (e.g. <c>actor</c>).</summary>
     public string Name { get; } = name;
 
+    /// <summary>One-line description shown in the client's help.</summary>
     public string Description { get; } = description;
 
+    /// <summary>The commands the palette offers (sent to clients on connect).</summary>
     public IReadOnlyList<CommandDefinition> Commands { get; } = commands;
 
+    /// <summary>Runs any of the palette's commands.</summary>
     public CommandHandler Handler { get; } = handler;
 }
 

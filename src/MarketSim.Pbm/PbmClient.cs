@@ -106,6 +106,7 @@ public sealed class PbmClient : IAsyncDisposable
         }
     }
 
+    /// <summary>Closes the connection.</summary>
     public async ValueTask DisposeAsync()
     {
         await _stream.DisposeAsync().ConfigureAwait(false);

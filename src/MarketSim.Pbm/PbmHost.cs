@@ -38,8 +38,10 @@ public sealed class PbmHost : IAsyncDisposable
         RegisterPalette(BuiltinPalettes.Log(LogMemorizer));
     }
 
+    /// <summary>The actor system the host serves.</summary>
     public ActorSystem System { get; }
 
+    /// <summary>Host settings (<c>petabridge.cmd.*</c>, defaults where missing).</summary>
     public PbmSettings Settings { get; }
 
     /// <summary>The actor holding recent log lines (<c>/user/petabridge.cmd-log-memorizer</c>).</summary>

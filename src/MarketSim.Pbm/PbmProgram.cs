@@ -10,6 +10,7 @@ namespace MarketSim.Pbm;
 /// </summary>
 public static class PbmProgram
 {
+    /// <summary>HOST:PORT used when none is given.</summary>
     public const string DefaultAddress = "127.0.0.1:9110";
 
     /// <summary>Console entry point: Ctrl+C stops the running command (streaming ones end cleanly) instead of killing pbm.</summary>

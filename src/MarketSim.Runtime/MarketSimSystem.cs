@@ -141,6 +141,7 @@ public sealed class MarketSimSystem : IAsyncDisposable
         });
     }
 
+    /// <summary>Stops the host and with it the actor system.</summary>
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync().ConfigureAwait(false);
@@ -158,6 +159,7 @@ public sealed class MarketSimSystem : IAsyncDisposable
 /// <summary>Akka's log events as one line each on stderr (<c>akka.loglevel</c> filters them): no stack traces.</summary>
 public sealed class StderrLogger : ReceiveActor
 {
+    /// <summary>Created by Akka from <c>akka.loggers</c>; answers the logger handshake and prints each log event.</summary>
     public StderrLogger()
     {
         Receive<InitializeLogger>(_ => Sender.Tell(new LoggerInitialized()));

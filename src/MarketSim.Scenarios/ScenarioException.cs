@@ -9,6 +9,7 @@ namespace MarketSim.Scenarios;
 /// <param name="Message">What is wrong, with the value and the allowed range or names.</param>
 public sealed record ScenarioError(ConfigOrigin Origin, string Key, string Message)
 {
+    /// <summary><c>file:line:column: key: message</c> (no key for syntax errors).</summary>
     public override string ToString() =>
         Key.Length == 0 ? $"{Origin}: {Message}" : $"{Origin}: {Key}: {Message}";
 }
@@ -22,6 +23,7 @@ public sealed class ScenarioException : Exception
     /// <summary>The exit code the CLI uses for an invalid scenario.</summary>
     public const int ExitCode = 2;
 
+    /// <summary>The problems <paramref name="errors"/> of the scenario <paramref name="source"/>; the message lists them all.</summary>
     public ScenarioException(string source, IReadOnlyList<ScenarioError> errors)
         : base(Format(source, errors))
     {

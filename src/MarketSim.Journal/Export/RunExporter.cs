@@ -6,7 +6,7 @@ using MarketSim.Simulation.Scenarios;
 
 namespace MarketSim.Journal.Export;
 
-/// <summary>Options of <see cref="RunExporter.Export"/>.</summary>
+/// <summary>Options of <see cref="RunExporter.Export(string, string, ExportOptions)"/>.</summary>
 /// <param name="Format">Parquet or CSV.</param>
 /// <param name="Compression">Parquet compression (ignored for CSV).</param>
 /// <param name="RowGroupSize">Rows per Parquet row group / CSV flush; bounds memory.</param>
@@ -35,7 +35,7 @@ public sealed class ExportException(string message, bool journalUnreadable = fal
 /// </summary>
 public static class RunExporter
 {
-    public static readonly ParquetSchema EventsSchema = new(
+    internal static readonly ParquetSchema EventsSchema = new(
         ParquetColumn.Int64("event_id"),
         ParquetColumn.Timestamp("issued_at"),
         ParquetColumn.Timestamp("cutoff_at"),
@@ -45,7 +45,7 @@ public static class RunExporter
         ParquetColumn.Int32("outcome", required: false),
         ParquetColumn.String("reference"));
 
-    public static readonly ParquetSchema PredictionsSchema = new(
+    internal static readonly ParquetSchema PredictionsSchema = new(
         ParquetColumn.Int64("interval"),
         ParquetColumn.Timestamp("interval_time"),
         ParquetColumn.Int64("event_id"),
@@ -53,7 +53,7 @@ public static class RunExporter
         ParquetColumn.String("forecaster", required: false),
         ParquetColumn.Double("probability"));
 
-    public static readonly ParquetSchema IntervalScoresSchema = new(
+    internal static readonly ParquetSchema IntervalScoresSchema = new(
         ParquetColumn.String("validator"),
         ParquetColumn.Timestamp("scored_at"),
         ParquetColumn.Int64("event_id"),
@@ -64,7 +64,7 @@ public static class RunExporter
         ParquetColumn.Double("score"),
         ParquetColumn.Double("prediction", required: false));
 
-    public static readonly ParquetSchema EventScoresSchema = new(
+    internal static readonly ParquetSchema EventScoresSchema = new(
         ParquetColumn.String("validator"),
         ParquetColumn.Timestamp("scored_at"),
         ParquetColumn.Int64("event_id"),
@@ -74,7 +74,7 @@ public static class RunExporter
         ParquetColumn.Double("score"),
         ParquetColumn.Double("weighted_prediction"));
 
-    public static readonly ParquetSchema WeightsSchema = new(
+    internal static readonly ParquetSchema WeightsSchema = new(
         ParquetColumn.String("validator"),
         ParquetColumn.Int64("sequence_nr"),
         ParquetColumn.Timestamp("time"),
@@ -83,8 +83,9 @@ public static class RunExporter
         ParquetColumn.Double("moving_average", required: false),
         ParquetColumn.Double("weight"));
 
-    public const string JournalFileName = "journal.db";
+    internal const string JournalFileName = "journal.db";
 
+    /// <summary>Exports the run folder <paramref name="runDir"/> into <paramref name="outDir"/>; throws <see cref="ExportException"/> when the folder or its journal cannot be read. An incomplete run is exported with a warning.</summary>
     public static ExportResult Export(string runDir, string outDir, ExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

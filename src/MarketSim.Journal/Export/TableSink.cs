@@ -7,7 +7,10 @@ namespace MarketSim.Journal.Export;
 /// <summary>Output format of <see cref="RunExporter"/>.</summary>
 public enum ExportFormat
 {
+    /// <summary>Apache Parquet files.</summary>
     Parquet,
+
+    /// <summary>CSV files with a header row.</summary>
     Csv,
 }
 

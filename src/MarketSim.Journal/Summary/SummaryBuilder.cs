@@ -487,7 +487,7 @@ internal sealed record GroupCalibrationResult(double[] S, double[] Worst, long E
 /// (Brier, log loss with q clipped to [1e−6, 1 − 1e−6], SCE, ECE over right-closed bins, (|f − q| − c)_+),
 /// fed one row at a time.
 /// </summary>
-public sealed class MetricAccumulator(int bins, double cost)
+internal sealed class MetricAccumulator(int bins, double cost)
 {
     private readonly double[] _bins = new double[3 * bins];
     private double _brier;

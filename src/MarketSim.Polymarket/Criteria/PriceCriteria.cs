@@ -14,11 +14,19 @@ public readonly record struct Segment(long Start, long End, double P);
 /// <param name="Seconds">For before-close/after-start: the offset in seconds.</param>
 public sealed record Criterion(string Name, CriterionKind Kind, double Fraction, long Seconds);
 
+/// <summary>The family of a <see cref="Criterion"/>.</summary>
 public enum CriterionKind
 {
+    /// <summary>The price at a fraction of the market's duration (<c>midpoint</c>, <c>duration-percent-25|75</c>).</summary>
     DurationFraction,
+
+    /// <summary>The time-weighted average price over the market's life.</summary>
     TimeAverage,
+
+    /// <summary>The price a fixed time before close.</summary>
     BeforeClose,
+
+    /// <summary>The price a fixed time after start.</summary>
     AfterStart,
 }
 

@@ -11,7 +11,7 @@ namespace MarketSim.Polymarket.Criteria;
 /// </summary>
 public static class PriceHistoryFiles
 {
-    public const string Header = "t,p";
+    internal const string Header = "t,p";
 
     /// <summary>The file of <paramref name="tokenId"/> under <paramref name="dir"/>.</summary>
     public static string PathOf(string dir, string tokenId)

@@ -5,7 +5,7 @@ namespace MarketSim.Polymarket.Dataset;
 /// <summary>Reads and writes the yes/no dataset as Parquet (columns of shared/spec/polymarket.md §5 plus provenance).</summary>
 public static class MarketDataset
 {
-    public static readonly ParquetSchema Schema = new(
+    internal static readonly ParquetSchema Schema = new(
         ParquetColumn.String("id"),
         ParquetColumn.String("conditionId"),
         ParquetColumn.String("question"),

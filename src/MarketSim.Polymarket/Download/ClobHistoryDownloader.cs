@@ -23,9 +23,9 @@ public sealed record ClobDownloadOptions(
     bool IncludeNoTokens = false,
     HttpPolicy? Http = null)
 {
-    public TimeSpan RequestWindow => Window ?? TimeSpan.FromDays(7);
+    internal TimeSpan RequestWindow => Window ?? TimeSpan.FromDays(7);
 
-    public TimeSpan SmallestWindow => MinWindow ?? TimeSpan.FromHours(1);
+    internal TimeSpan SmallestWindow => MinWindow ?? TimeSpan.FromHours(1);
 
     /// <summary>Called after each token (downloaded, skipped, empty or failed).</summary>
     public Action<ClobProgress>? Progress { get; init; }
@@ -61,8 +61,10 @@ public sealed record ClobDownloadResult(int Tokens, int Downloaded, long Points,
 /// </summary>
 public static class ClobHistoryDownloader
 {
+    /// <summary>File in the history folder listing tokens whose history came back empty.</summary>
     public const string EmptyIndexFile = "empty-histories.txt";
 
+    /// <summary>Downloads the missing histories of <paramref name="rows"/>' tokens into <paramref name="dir"/>; resumable, see the class summary.</summary>
     public static async Task<ClobDownloadResult> RunAsync(IReadOnlyList<MarketRow> rows, string dir, ClobDownloadOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(rows);

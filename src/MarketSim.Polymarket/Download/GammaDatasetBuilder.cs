@@ -38,15 +38,16 @@ public sealed record GammaBuildResult(IReadOnlyList<MarketRow> Rows, IReadOnlyLi
 /// </summary>
 public static class GammaDatasetBuilder
 {
-    public const string SourceName = "gamma";
+    internal const string SourceName = "gamma";
 
+    /// <summary>Builds rows from a markets.jsonl file (one Gamma market object per line).</summary>
     public static GammaBuildResult BuildFile(string jsonlPath, GammaBuildOptions options)
     {
         ArgumentNullException.ThrowIfNull(jsonlPath);
         return Build(File.ReadLines(jsonlPath), options, Path.GetFileName(jsonlPath));
     }
 
-    public static GammaBuildResult Build(IEnumerable<string> lines, GammaBuildOptions options, string sourceName = "markets.jsonl")
+    internal static GammaBuildResult Build(IEnumerable<string> lines, GammaBuildOptions options, string sourceName = "markets.jsonl")
     {
         ArgumentNullException.ThrowIfNull(lines);
         ArgumentNullException.ThrowIfNull(options);

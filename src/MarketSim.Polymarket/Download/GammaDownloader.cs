@@ -66,11 +66,15 @@ public sealed class GammaDownloadException(string message, Exception? inner = nu
 /// </summary>
 public static class GammaDownloader
 {
+    /// <summary>The market lines' file in the download folder.</summary>
     public const string MarketsFile = "markets.jsonl";
+
+    /// <summary>The resume state's file in the download folder.</summary>
     public const string StateFile = "state.json";
 
     private static readonly JsonWriterOptions Compact = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
+    /// <summary>Downloads (or resumes downloading) closed markets into <paramref name="dir"/>; throws <see cref="GammaDownloadException"/> when it cannot go on.</summary>
     public static async Task<GammaDownloadResult> RunAsync(string dir, GammaDownloadOptions options, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(dir);

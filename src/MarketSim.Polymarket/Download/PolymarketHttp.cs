@@ -19,19 +19,21 @@ public sealed record HttpPolicy(
     TimeSpan? Timeout = null,
     int Seed = 1)
 {
-    public TimeSpan FirstDelay => BaseDelay ?? TimeSpan.FromSeconds(1);
+    internal TimeSpan FirstDelay => BaseDelay ?? TimeSpan.FromSeconds(1);
 
-    public TimeSpan DelayCap => MaxDelay ?? TimeSpan.FromSeconds(60);
+    internal TimeSpan DelayCap => MaxDelay ?? TimeSpan.FromSeconds(60);
 
-    public TimeSpan RequestTimeout => Timeout ?? TimeSpan.FromSeconds(30);
+    internal TimeSpan RequestTimeout => Timeout ?? TimeSpan.FromSeconds(30);
 }
 
 /// <summary>An HTTP answer the downloader could not use: the URL, the status (0 when none came) and why.</summary>
 public sealed class PolymarketHttpException(string url, int status, string message, Exception? inner = null)
     : Exception(message, inner)
 {
+    /// <summary>The URL that was asked.</summary>
     public string Url { get; } = url;
 
+    /// <summary>The HTTP status, or 0 when no answer came.</summary>
     public int Status { get; } = status;
 }
 
@@ -42,7 +44,7 @@ public readonly record struct HttpAnswer(int Status, string Body);
 /// GET with a rate limit and retries: 429, 5xx, timeouts and connection failures are retried with
 /// exponential backoff and seeded jitter, honouring Retry-After; other statuses are returned to the caller.
 /// </summary>
-public sealed class PolymarketHttp : IDisposable
+internal sealed class PolymarketHttp : IDisposable
 {
     private readonly HttpClient _client;
     private readonly bool _ownsClient;

@@ -29,8 +29,8 @@ public sealed record Prediction(string Key, double Prob, string Forecaster);
 /// <summary><c>pm eval</c>: the market baseline (market_prob) and each forecaster, on the rows each one covers.</summary>
 public static class DatasetEvaluator
 {
-    public const string MarketName = "market";
-    public static readonly string[] HorizonBuckets = ["0-1d", "1-7d", "7-30d", ">30d", "unknown"];
+    internal const string MarketName = "market";
+    internal static readonly string[] HorizonBuckets = ["0-1d", "1-7d", "7-30d", ">30d", "unknown"];
 
     /// <summary>Horizon bucket of a row: days between market_prob_target_ts and close (market_event_ts, else closedTime/endDate).</summary>
     public static string HorizonBucket(MarketRow row)
@@ -51,7 +51,7 @@ public static class DatasetEvaluator
         return days <= 1 ? "0-1d" : days <= 7 ? "1-7d" : days <= 30 ? "7-30d" : ">30d";
     }
 
-    public static ScoreSummary Score(IReadOnlyList<double> q, IReadOnlyList<int> y)
+    internal static ScoreSummary Score(IReadOnlyList<double> q, IReadOnlyList<int> y)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(y);
@@ -60,7 +60,7 @@ public static class DatasetEvaluator
         return new ScoreSummary(qa.Length, Calibration.Brier(qa, ya), Calibration.LogLoss(qa, ya), Calibration.Ece(qa, ya));
     }
 
-    public static IReadOnlyList<ReliabilityBin> Reliability(IReadOnlyList<double> q, IReadOnlyList<int> y, int bins = Calibration.DefaultBins)
+    internal static IReadOnlyList<ReliabilityBin> Reliability(IReadOnlyList<double> q, IReadOnlyList<int> y, int bins = Calibration.DefaultBins)
     {
         ArgumentNullException.ThrowIfNull(q);
         ArgumentNullException.ThrowIfNull(y);
@@ -261,5 +261,6 @@ public static class DatasetEvaluator
         ("shared files: outcomes.csv YES price (4,504 markets)", 0.082),
     ];
 
+    /// <summary>A metric as printed in the report: 4 decimals, invariant culture, <c>NaN</c> as is.</summary>
     public static string Format(double v) => double.IsNaN(v) ? "NaN" : v.ToString("F4", CultureInfo.InvariantCulture);
 }

@@ -7,7 +7,7 @@ namespace MarketSim.Polymarket.Import;
 /// where each record starts, so errors can name <c>file:line</c>. An unterminated quote or a stray character after
 /// a closing quote throws <see cref="InvalidDataException"/>.
 /// </summary>
-public static class CsvRecords
+internal static class CsvRecords
 {
     public static IEnumerable<(int Line, string[] Fields)> Read(TextReader reader, string name)
     {

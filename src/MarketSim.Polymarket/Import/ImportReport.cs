@@ -7,10 +7,13 @@ namespace MarketSim.Polymarket.Import;
 /// <summary>What one source contributed: rows read, rows kept (before merging) and rows dropped per reason, with ids.</summary>
 public sealed class SourceReport(string name)
 {
+    /// <summary>The source's name.</summary>
     public string Name { get; } = name;
 
+    /// <summary>Rows read from the source.</summary>
     public int Read { get; set; }
 
+    /// <summary>Rows kept (before merging).</summary>
     public int Kept { get; set; }
 
     /// <summary>Kept rows that carry a market price from this source.</summary>
@@ -19,10 +22,11 @@ public sealed class SourceReport(string name)
     /// <summary>reason → ids (condition id, or slug/token when the source has none).</summary>
     public SortedDictionary<string, List<string>> Dropped { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Rows dropped, all reasons together.</summary>
     [JsonIgnore]
     public int DroppedCount => Dropped.Values.Sum(v => v.Count);
 
-    public void Drop(string reason, string id)
+    internal void Drop(string reason, string id)
     {
         if (!Dropped.TryGetValue(reason, out var ids))
         {
@@ -36,6 +40,7 @@ public sealed class SourceReport(string name)
 /// <summary>The import's account of every row: per source, duplicates merged, and rows dropped after merging.</summary>
 public sealed class ImportReport
 {
+    /// <summary>One report per source, in import order.</summary>
     public List<SourceReport> Sources { get; } = [];
 
     /// <summary>Condition ids of rows built from more than one source, with the sources.</summary>
@@ -44,13 +49,15 @@ public sealed class ImportReport
     /// <summary>Rows dropped after merging (e.g. sources disagree on y, below --min-volume): reason → condition ids.</summary>
     public SortedDictionary<string, List<string>> DroppedAfterMerge { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>Rows in the written dataset.</summary>
     public int RowsWritten { get; set; }
 
+    /// <summary>Written rows that carry a market price.</summary>
     public int RowsWithPrice { get; set; }
 
-    public SourceReport Source(string name) => Sources.First(s => s.Name == name);
+    internal SourceReport Source(string name) => Sources.First(s => s.Name == name);
 
-    public void DropAfterMerge(string reason, string id)
+    internal void DropAfterMerge(string reason, string id)
     {
         if (!DroppedAfterMerge.TryGetValue(reason, out var ids))
         {
@@ -60,6 +67,7 @@ public sealed class ImportReport
         ids.Add(id);
     }
 
+    /// <summary>The report as indented JSON (snake_case keys), as <c>pm import --report</c> writes it.</summary>
     public string ToJson() => JsonSerializer.Serialize(
         new
         {

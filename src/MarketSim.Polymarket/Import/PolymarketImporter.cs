@@ -19,10 +19,10 @@ public sealed record ImportOptions(bool AllowNonYesNo = false, double MinVolume 
 /// </summary>
 public static partial class PolymarketImporter
 {
-    public const string SafechoicesFile = "dhruv575-safechoices/all_filtered_markets_full_2024_2025.csv";
-    public const string OutcomesFile = "cj-robinson-polymarket-accuracy/outcomes.csv";
-    public const string EventsDir = "aapetukhov-llm-polymarket";
-    public const string EventsName = "aapetukhov-llm-polymarket/events_chunk_{0..5}.json";
+    internal const string SafechoicesFile = "dhruv575-safechoices/all_filtered_markets_full_2024_2025.csv";
+    internal const string OutcomesFile = "cj-robinson-polymarket-accuracy/outcomes.csv";
+    internal const string EventsDir = "aapetukhov-llm-polymarket";
+    internal const string EventsName = "aapetukhov-llm-polymarket/events_chunk_{0..5}.json";
 
     /// <summary>Criterion of the outcomes.csv YES price: the second-to-last daily bar of the YES token.</summary>
     public const string PrevDailyBar = "prev-daily-bar";
@@ -32,6 +32,7 @@ public static partial class PolymarketImporter
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>Reads the sources under <paramref name="dataDir"/> and returns the merged yes/no rows with the report of every row read.</summary>
     public static (IReadOnlyList<MarketRow> Rows, ImportReport Report) Import(string dataDir, ImportOptions? options = null)
     {
         options ??= new ImportOptions();

@@ -307,7 +307,7 @@ public sealed class PolymarketWorld : IRunWorld
 /// OpenAI-compatible endpoint, docs/llm.md: each interval, one question per open market as of the interval's real date,
 /// with the market price when defined; an unparseable or failed answer is no answer for that interval).
 /// </summary>
-public sealed class PolymarketMinerShard : IShardModel, IDisposable
+internal sealed class PolymarketMinerShard : IShardModel, IDisposable
 {
     private readonly PolymarketWorld _world;
     private readonly MinerGroup[] _groupOf;

@@ -18,6 +18,7 @@ public sealed record ForecastMetrics(string Name, double Brier, double LogLoss, 
 /// </summary>
 public static class Calibration
 {
+    /// <summary>Default number of equal-width reliability bins for ECE.</summary>
     public const int DefaultBins = 20;
 
     /// <summary>Clip applied to q before the logarithm in <see cref="LogLoss"/>.</summary>

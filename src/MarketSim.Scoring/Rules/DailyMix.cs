@@ -17,12 +17,14 @@ public enum DailyMixForm
 /// </summary>
 public sealed class DailyMix
 {
+    /// <summary>Percentile (of the other slots) a new V2 hotkey's avg and prev start at.</summary>
     public const double Percentile = 20;
 
     private double[] _avg;
     private double[] _prev;
     private double[] _eff;
 
+    /// <summary>Zeroed state for <paramref name="miners"/> slots; <paramref name="start"/> is the last reset time.</summary>
     public DailyMix(DailyMixForm form, int miners, DateTimeOffset start)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(miners);
@@ -33,18 +35,25 @@ public sealed class DailyMix
         LastReset = start;
     }
 
+    /// <summary>Which historical form of the rule runs.</summary>
     public DailyMixForm Form { get; }
 
+    /// <summary>Number of miner slots.</summary>
     public int Miners => _avg.Length;
 
+    /// <summary>Events folded into <see cref="Average"/> since the last reset (iters).</summary>
     public int Iterations { get; private set; }
 
+    /// <summary>When the state last reset.</summary>
     public DateTimeOffset LastReset { get; private set; }
 
+    /// <summary>avg per slot: mean of the normalised scores since the last reset.</summary>
     public ReadOnlySpan<double> Average => _avg;
 
+    /// <summary>prev per slot: <see cref="Average"/> as it was at the last reset.</summary>
     public ReadOnlySpan<double> Previous => _prev;
 
+    /// <summary>eff per slot: the effective score that feeds the weights.</summary>
     public ReadOnlySpan<double> Effective => _eff;
 
     /// <summary>Applies the reset rule at time <paramref name="now"/>; true when it reset (prev ← avg, avg ← 0, iters ← 0).</summary>

@@ -10,6 +10,7 @@ namespace MarketSim.Scoring.Rules;
 /// </summary>
 public readonly ref struct EventMatrix
 {
+    /// <summary>Wraps one event's inputs; throws when the span lengths do not match <paramref name="miners"/> and <paramref name="intervals"/> or the interval length is not positive.</summary>
     public EventMatrix(ReadOnlySpan<double> means, int miners, int intervals, ReadOnlySpan<long> registeredMinute, long alignedStartMinute, long eventRegisteredMinute, int intervalMinutes = IntervalGrid.DefaultIntervalMinutes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(miners);
@@ -37,19 +38,25 @@ public readonly ref struct EventMatrix
         IntervalMinutes = intervalMinutes;
     }
 
+    /// <summary>Interval-major running means (index k·Miners + m), NaN = no answer.</summary>
     public ReadOnlySpan<double> Means { get; }
 
+    /// <summary>Number of miners (slots).</summary>
     public int Miners { get; }
 
     /// <summary>n; may be ≤ 0.</summary>
     public int Intervals { get; }
 
+    /// <summary>r_m per miner: registration minute since the grid epoch.</summary>
     public ReadOnlySpan<long> RegisteredMinute { get; }
 
+    /// <summary>align(A): the event's start minute aligned to the grid.</summary>
     public long AlignedStartMinute { get; }
 
+    /// <summary>A: the event's unaligned registration minute.</summary>
     public long EventRegisteredMinute { get; }
 
+    /// <summary>L: interval length in minutes.</summary>
     public int IntervalMinutes { get; }
 
     /// <summary>Column k (all miners' means in interval k).</summary>

@@ -4,10 +4,11 @@ namespace MarketSim.Scoring.Rules;
 /// Per-event entry point for a validator running one <see cref="RuleSettings"/>: dispatches to the peer or legacy
 /// kernel and re-uses one scratch buffer across events (not thread-safe; one instance per validator actor).
 /// </summary>
-public sealed class EventScorer
+internal sealed class EventScorer
 {
     private double[] _scratch = [];
 
+    /// <summary>A scorer for a peer or legacy (grid-based) preset; throws <see cref="ArgumentException"/> for any other.</summary>
     public EventScorer(RuleSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
@@ -19,11 +20,12 @@ public sealed class EventScorer
         Settings = settings;
     }
 
+    /// <summary>The rule it scores with.</summary>
     public RuleSettings Settings { get; }
 
     /// <summary>
     /// Scores one event. Peer presets: see <see cref="PeerScoring.ScoreEvent(in EventMatrix, bool, Imputation, IntervalWeighting, Span{double}, Span{double}, Span{double}, Span{double})"/>.
-    /// Legacy presets: <see cref="LegacyBrier.ScoreEvent"/> (always <see cref="EventStatus.Scored"/>; n ≤ 0 gives zeros),
+    /// Legacy presets: <see cref="LegacyBrier.ScoreEvent(in EventMatrix, bool, IntervalWeighting, Span{double}, Span{double})"/> (always <see cref="EventStatus.Scored"/>; n ≤ 0 gives zeros),
     /// and, when <paramref name="normalised"/> is not empty, the preset's per-event normalisation (v1 exp-L1, v2 softmax).
     /// </summary>
     public EventStatus Score(in EventMatrix e, bool outcome, Span<double> eventScore, Span<double> prediction, Span<double> normalised = default)

@@ -9,6 +9,7 @@ public readonly record struct IntervalGrid(DateTimeOffset Epoch, int IntervalMin
     /// <summary>2024-01-01T00:00:00Z.</summary>
     public static readonly DateTimeOffset DefaultEpoch = new(2024, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
+    /// <summary>L = 240 minutes (4 h).</summary>
     public const int DefaultIntervalMinutes = 240;
 
     /// <summary>Epoch 2024-01-01Z, 240-minute intervals.</summary>
@@ -29,7 +30,7 @@ public readonly record struct IntervalGrid(DateTimeOffset Epoch, int IntervalMin
 
     /// <summary>
     /// Interval index of a submission at <paramref name="minute"/> for an event starting at <paramref name="startMinute"/>
-    /// with <paramref name="n"/> scored intervals: −1 before the grid, n or more in the unscored partial
+    /// with n scored intervals: −1 before the grid, n or more in the unscored partial
     /// interval (or later), else k.
     /// </summary>
     public long IntervalIndex(long startMinute, long minute) => FloorDiv(minute - Align(startMinute), IntervalMinutes);

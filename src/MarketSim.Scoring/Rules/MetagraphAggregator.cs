@@ -33,6 +33,7 @@ public sealed class MetagraphAggregator
     private bool[] _hasLatest = [];
     private int _windowYes;
 
+    /// <summary>An empty window of <paramref name="previousEvents"/> previous events averaged with <paramref name="kind"/>.</summary>
     public MetagraphAggregator(MovingAverageKind kind, int previousEvents)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(previousEvents);
@@ -40,6 +41,7 @@ public sealed class MetagraphAggregator
         PreviousEvents = previousEvents;
     }
 
+    /// <summary>The moving average it applies.</summary>
     public MovingAverageKind Kind { get; }
 
     /// <summary>N = number of previous events in the window.</summary>
@@ -56,6 +58,7 @@ public sealed class MetagraphAggregator
         _ => throw new ArgumentException($"unknown moving average '{name}' (expected fixed-window or class-balanced)", nameof(name)),
     };
 
+    /// <summary>The configuration name of a moving average (inverse of <see cref="ParseKind"/>).</summary>
     public static string Name(MovingAverageKind kind) => kind switch
     {
         MovingAverageKind.FixedWindow => "fixed-window",

@@ -22,7 +22,10 @@ public enum Imputation
 /// </summary>
 public static class PeerScoring
 {
+    /// <summary>Lower clip of a prediction before the log score.</summary>
     public const double ClipLow = 0.01;
+
+    /// <summary>Upper clip of a prediction before the log score.</summary>
     public const double ClipHigh = 0.99;
 
     /// <summary>Exported prediction of an empty result (§7.6).</summary>
@@ -45,6 +48,7 @@ public static class PeerScoring
         _ => throw new ArgumentException($"unknown imputation '{name}' (expected worst-clip or third-toward-worst)", nameof(name)),
     };
 
+    /// <summary>The configuration name of an imputation (inverse of <see cref="ParseImputation"/>).</summary>
     public static string Name(Imputation imputation) => imputation switch
     {
         Imputation.WorstClip => "worst-clip",

@@ -100,8 +100,10 @@ public sealed class TempoAccumulator
     private double[] _sum = [];
     private readonly Dictionary<int, double> _event = [];
 
+    /// <summary>An empty accumulator truncating per <paramref name="truncation"/>.</summary>
     public TempoAccumulator(Truncation truncation = Truncation.PerSubmission) => Truncation = truncation;
 
+    /// <summary>How terms are truncated at 0.</summary>
     public Truncation Truncation { get; }
 
     /// <summary>N so far.</summary>

@@ -3,9 +3,16 @@ namespace MarketSim.Scoring.Rules;
 /// <summary>Why a submission was refused on arrival (scoring.md §3); <see cref="None"/> = accepted.</summary>
 public enum SubmissionRejection
 {
+    /// <summary>Accepted.</summary>
     None,
+
+    /// <summary>The value is NaN.</summary>
     NaN,
+
+    /// <summary>The value is ±∞.</summary>
     Infinite,
+
+    /// <summary>The value is outside [0, 1].</summary>
     OutOfRange,
 }
 
@@ -30,6 +37,7 @@ public sealed class IntervalAccumulator
     private double[] _mean;
     private int[] _count;
 
+    /// <summary>Empty cells (NaN) for <paramref name="miners"/> × <paramref name="intervals"/>.</summary>
     public IntervalAccumulator(int miners, int intervals)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(miners);
@@ -41,8 +49,10 @@ public sealed class IntervalAccumulator
         _mean.AsSpan().Fill(double.NaN);
     }
 
+    /// <summary>Number of miners (slots) of the current shape.</summary>
     public int Miners { get; private set; }
 
+    /// <summary>Number of intervals of the current shape.</summary>
     public int Intervals { get; private set; }
 
     /// <summary>Interval-major means, NaN where no answer: the kernels' input.</summary>

@@ -13,10 +13,13 @@ public sealed record JournalWriterOptions(int FlushEvents = 512, long FlushBytes
 public sealed class JournalDivergedException(string location, string persistenceId, long sequenceNr, long ordering, string detail)
     : Exception($"{location}: the journal does not match the replay at ordering {ordering} (persistence id '{persistenceId}', sequence number {sequenceNr}): {detail}")
 {
+    /// <summary>Persistence id of the first row that differs.</summary>
     public string PersistenceId { get; } = persistenceId;
 
+    /// <summary>Sequence number of the first row that differs.</summary>
     public long SequenceNr { get; } = sequenceNr;
 
+    /// <summary>Journal-wide position of the first row that differs.</summary>
     public long Ordering { get; } = ordering;
 }
 
@@ -54,6 +57,7 @@ public abstract class RunJournalWriter : IDisposable
     private bool _closing;
     private bool _disposed;
 
+    /// <summary>A writer for the journal at <paramref name="location"/> with the given flush thresholds.</summary>
     protected RunJournalWriter(string location, JournalWriterOptions options)
     {
         Location = location;
@@ -63,6 +67,7 @@ public abstract class RunJournalWriter : IDisposable
     /// <summary>Where the journal lives (file path, or <c>postgres:schema</c>).</summary>
     public string Location { get; }
 
+    /// <summary>The flush thresholds.</summary>
     public JournalWriterOptions Options { get; }
 
     /// <summary>Total events appended (or to be verified) so far: the highest <c>ordering</c>.</summary>

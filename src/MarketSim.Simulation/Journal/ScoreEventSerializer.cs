@@ -12,6 +12,7 @@ public sealed class JournalFormatException(string message) : FormatException(mes
 /// <param name="Payload">Serialized bytes.</param>
 public readonly record struct SerializedEvent(string Manifest, byte[] Payload)
 {
+    /// <summary>Serializes <paramref name="e"/> with its manifest.</summary>
     public static SerializedEvent From(ScoreEvent e) => new(ScoreEventSerializer.ManifestOf(e), ScoreEventSerializer.Serialize(e));
 }
 
@@ -34,17 +35,37 @@ public static class ScoreEventSerializer
     /// <summary>The previous payload version, still read: PredictionBatch without a presence bitmap, NaN = no answer.</summary>
     public const byte LegacyFormatVersion = 1;
 
+    /// <summary>Manifest of <see cref="RunStarted"/>.</summary>
     public const string RunStartedManifest = "RunStarted";
+
+    /// <summary>Manifest of <see cref="RunCompleted"/>.</summary>
     public const string RunCompletedManifest = "RunCompleted";
+
+    /// <summary>Manifest of <see cref="EventIssued"/>.</summary>
     public const string EventIssuedManifest = "EventIssued";
+
+    /// <summary>Manifest of <see cref="EventResolved"/>.</summary>
     public const string EventResolvedManifest = "EventResolved";
+
+    /// <summary>Manifest of <see cref="PredictionBatch"/>.</summary>
     public const string PredictionBatchManifest = "PredictionBatch";
+
+    /// <summary>Manifest of <see cref="EventScored"/>.</summary>
     public const string EventScoredManifest = "EventScored";
+
+    /// <summary>Manifest of <see cref="MovingAverageUpdated"/>.</summary>
     public const string MovingAverageUpdatedManifest = "MovingAverageUpdated";
+
+    /// <summary>Manifest of <see cref="WeightsUpdated"/>.</summary>
     public const string WeightsUpdatedManifest = "WeightsUpdated";
+
+    /// <summary>Manifest of <see cref="IntervalScored"/>.</summary>
     public const string IntervalScoredManifest = "IntervalScored";
+
+    /// <summary>Manifest of <see cref="MarketSettled"/>.</summary>
     public const string MarketSettledManifest = "MarketSettled";
 
+    /// <summary>The manifest (type name) stored with <paramref name="e"/>; throws <see cref="ArgumentException"/> for an unknown event type.</summary>
     public static string ManifestOf(ScoreEvent e) => e switch
     {
         RunStarted => RunStartedManifest,
@@ -61,6 +82,7 @@ public static class ScoreEventSerializer
         _ => throw new ArgumentException($"no manifest for {e.GetType().Name}", nameof(e)),
     };
 
+    /// <summary>The payload of <paramref name="e"/> in the current format version.</summary>
     public static byte[] Serialize(ScoreEvent e)
     {
         ArgumentNullException.ThrowIfNull(e);

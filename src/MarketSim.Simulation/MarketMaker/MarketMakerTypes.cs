@@ -3,7 +3,10 @@ namespace MarketSim.Simulation.MarketMaker;
 /// <summary>The two outcomes of a binary market.</summary>
 public enum Outcome
 {
+    /// <summary>The market resolved NO.</summary>
     No = 0,
+
+    /// <summary>The market resolved YES.</summary>
     Yes = 1,
 }
 
@@ -54,6 +57,14 @@ public readonly record struct PricePoint(DateTimeOffset Time, double Price);
 public readonly record struct Position(double Yes, double No);
 
 /// <summary>A snapshot of one market: LMSR state, its money flows and settlement.</summary>
+/// <param name="EventId">The event the market trades.</param>
+/// <param name="Liquidity">LMSR liquidity parameter b.</param>
+/// <param name="InitialPrice">YES price at opening (p0).</param>
+/// <param name="QYes">Outstanding YES shares (LMSR q_yes).</param>
+/// <param name="QNo">Outstanding NO shares (LMSR q_no).</param>
+/// <param name="Price">Current YES price.</param>
+/// <param name="IsSettled">True once the market has settled.</param>
+/// <param name="Result">The outcome it settled on; null while open.</param>
 /// <param name="Revenue">Net cash the market maker received from trades (Σ trade costs).</param>
 /// <param name="Payout">Cash paid to winning shares at settlement (0 while open).</param>
 /// <param name="WorstCaseLoss">b·ln(1/min(p0, 1 − p0)): the bound on −(Revenue − Payout).</param>

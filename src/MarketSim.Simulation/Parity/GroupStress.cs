@@ -5,18 +5,25 @@ namespace MarketSim.Simulation.Parity;
 /// <summary>Options of <c>groupstress</c> (parity.md §7; defaults d 14, k 7, α 0.8, n 200,000, ρ 0.9, L 3).</summary>
 public sealed record GroupStressOptions
 {
+    /// <summary>d: number of input bits.</summary>
     public int D { get; init; } = 14;
 
+    /// <summary>k: size of the parity set S.</summary>
     public int K { get; init; } = 7;
 
+    /// <summary>α: signal amplitude.</summary>
     public double Alpha { get; init; } = 0.8;
 
+    /// <summary>n: sampled rows (ignored with <see cref="Exact"/>).</summary>
     public int N { get; init; } = 200_000;
 
+    /// <summary>ρ of the diffusion forecaster T_ρ f.</summary>
     public double Rho { get; init; } = 0.9;
 
+    /// <summary>L: query depth of the AR surrogate.</summary>
     public int L { get; init; } = 3;
 
+    /// <summary>World seed.</summary>
     public long Seed { get; init; }
 
     /// <summary>Evaluate only the first MaxJ subsets in lexicographic order (null = all).</summary>
@@ -28,13 +35,16 @@ public sealed record GroupStressOptions
     /// <summary>How many of the sorted subsets to report.</summary>
     public int Top { get; init; } = 200;
 
+    /// <summary>ECE bins of the metric rows.</summary>
     public int Bins { get; init; } = 20;
 
+    /// <summary>Transaction cost c of the arbitrage metric.</summary>
     public double Cost { get; init; }
 
     /// <summary>Most subsets evaluated without an explicit MaxJ.</summary>
     public const long SubsetLimit = 20_000_000;
 
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for a bad value.</summary>
     public void Validate()
     {
         ParityWorld.Validate(D, K, Alpha);
@@ -74,6 +84,21 @@ public sealed record GroupStressOptions
 /// <summary>One conditioning set's worst cell: max_a |mean r over G_{J,a}| and its argmax key.</summary>
 public sealed record SubsetStat(IReadOnlyList<int> J, double WorstGroup, int ArgmaxKey);
 
+/// <summary>The result of <see cref="GroupStress.Run"/> (parity.md §7).</summary>
+/// <param name="Options">The options it ran with.</param>
+/// <param name="S">The world's parity set.</param>
+/// <param name="Rows">Rows scanned (n, or 2^d with <see cref="GroupStressOptions.Exact"/>).</param>
+/// <param name="Theory">(α/2)(1 − ρ^k): the residual's amplitude, the worst cell of J = S in theory.</param>
+/// <param name="ArLowerBound">α/2 when L &lt; k (the AR surrogate's gap), else 0.</param>
+/// <param name="SubsetsTotal">C(d, k).</param>
+/// <param name="SubsetsEvaluated">Subsets scanned (at most <see cref="GroupStressOptions.MaxJ"/>).</param>
+/// <param name="SubsetS">The worst cell of J = S.</param>
+/// <param name="SIsTop">True when J = S is at least as bad as every other J evaluated.</param>
+/// <param name="BestOther">The worst J ≠ S, or null when none was evaluated.</param>
+/// <param name="Margin">J = S's worst cell minus the best other's.</param>
+/// <param name="NoiseCeiling">Expected largest sampling noise over all cells scanned (0 with exact enumeration).</param>
+/// <param name="TopSubsets">The <see cref="GroupStressOptions.Top"/> worst subsets, worst first.</param>
+/// <param name="Forecasters">Metrics of truth, diffusion and the AR surrogate.</param>
 public sealed record GroupStressResult(
     GroupStressOptions Options,
     IReadOnlyList<int> S,

@@ -5,32 +5,46 @@ namespace MarketSim.Simulation.Parity;
 /// <summary>Options of <c>intrinsic-post</c> (parity.md §8 defaults).</summary>
 public sealed record IntrinsicPostOptions
 {
+    /// <summary>d: number of input bits.</summary>
     public int D { get; init; } = 16;
 
+    /// <summary>k: size of the parity set S.</summary>
     public int K { get; init; } = 8;
 
+    /// <summary>α: signal amplitude.</summary>
     public double Alpha { get; init; } = 0.8;
 
+    /// <summary>World seed.</summary>
     public long Seed { get; init; }
 
+    /// <summary>ρ of the Diffusion-intrinsic base T_ρ f.</summary>
     public double Rho { get; init; } = 0.95;
 
+    /// <summary>L: query depth of the AR-intrinsic base.</summary>
     public int L { get; init; } = 4;
 
+    /// <summary>Rows the post-processing is fitted on.</summary>
     public int NTrain { get; init; } = 50_000;
 
+    /// <summary>Rows the report is evaluated on (after the training rows).</summary>
     public int NTest { get; init; } = 10_000;
 
+    /// <summary>ECE bins of the report.</summary>
     public int Bins { get; init; } = 20;
 
+    /// <summary>Transaction cost c of the arbitrage metric.</summary>
     public double Cost { get; init; }
 
+    /// <summary>Forecast bins of the post-processing partition.</summary>
     public int PostBins { get; init; } = 20;
 
+    /// <summary>P: prior weight of the bin mean in q_post = (Sy + P·m_b)/(N + P).</summary>
     public double PostPrior { get; init; } = 5.0;
 
+    /// <summary>Forecasts are clamped to [PostClip, 1 − PostClip] before they are binned.</summary>
     public double PostClip { get; init; } = 1e-4;
 
+    /// <summary>Throws <see cref="ArgumentException"/> with a one-line message for a bad value.</summary>
     public void Validate()
     {
         ParityWorld.Validate(D, K, Alpha);
@@ -70,6 +84,10 @@ public sealed record IntrinsicPostOptions
 /// <summary>One row of the intrinsic-post report: test metrics plus gcal_S and its argmax cell key.</summary>
 public sealed record IntrinsicPostRow(ForecastMetrics Metrics, double GcalS, int GcalArgmaxKey);
 
+/// <summary>The result of <see cref="IntrinsicPost.Run"/>.</summary>
+/// <param name="Options">The options it ran with.</param>
+/// <param name="S">The world's parity set.</param>
+/// <param name="Rows">One row per base and post-processed forecaster.</param>
 public sealed record IntrinsicPostResult(IntrinsicPostOptions Options, IReadOnlyList<int> S, IReadOnlyList<IntrinsicPostRow> Rows);
 
 /// <summary>
@@ -79,6 +97,7 @@ public sealed record IntrinsicPostResult(IntrinsicPostOptions Options, IReadOnly
 /// </summary>
 public static class IntrinsicPost
 {
+    /// <summary>Runs the experiment on a fresh world (validates the options first).</summary>
     public static IntrinsicPostResult Run(IntrinsicPostOptions o)
     {
         o.Validate();

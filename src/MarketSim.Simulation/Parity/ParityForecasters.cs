@@ -9,6 +9,7 @@ namespace MarketSim.Simulation.Parity;
 /// </summary>
 public abstract class ParityForecaster
 {
+    /// <summary>The forecaster's name in reports (parity.md §3).</summary>
     public abstract string Name { get; }
 
     /// <summary>q for one event with inputs z (±1).</summary>
@@ -38,7 +39,7 @@ public abstract class ParityForecaster
 }
 
 /// <summary><c>oracle</c>: q = f.</summary>
-public sealed class OracleForecaster : ParityForecaster
+internal sealed class OracleForecaster : ParityForecaster
 {
     public override string Name => "oracle";
 
@@ -48,7 +49,7 @@ public sealed class OracleForecaster : ParityForecaster
 }
 
 /// <summary><c>const_&lt;c&gt;</c>: q = c (default 1/2).</summary>
-public sealed class ConstantForecaster(double value = 0.5) : ParityForecaster
+internal sealed class ConstantForecaster(double value = 0.5) : ParityForecaster
 {
     public double Value { get; } = value;
 
@@ -60,7 +61,7 @@ public sealed class ConstantForecaster(double value = 0.5) : ParityForecaster
 }
 
 /// <summary><c>diff_analytic_rho=&lt;ρ&gt;</c>: q = T_ρ f = 1/2 + (α/2)·ρ^k·χ_S(z).</summary>
-public sealed class DiffusionAnalyticForecaster : ParityForecaster
+internal sealed class DiffusionAnalyticForecaster : ParityForecaster
 {
     public DiffusionAnalyticForecaster(double rho)
     {
@@ -83,7 +84,7 @@ public sealed class DiffusionAnalyticForecaster : ParityForecaster
 }
 
 /// <summary><c>L_query_oracle(L=&lt;L&gt;)</c>: the optimal depth-L AR forecast, f if L ≥ k, else 1/2.</summary>
-public sealed class LQueryOracleForecaster : ParityForecaster
+internal sealed class LQueryOracleForecaster : ParityForecaster
 {
     public LQueryOracleForecaster(int l)
     {
@@ -108,7 +109,7 @@ public sealed class LQueryOracleForecaster : ParityForecaster
 /// subset is shared by all rows. A chain outputs f when S ⊆ its subset, else 1/2; the K outputs
 /// are averaged. K ≤ 1 falls back to <see cref="LQueryOracleForecaster"/> (its name included).
 /// </summary>
-public sealed class RandomizedChainsForecaster : ParityForecaster
+internal sealed class RandomizedChainsForecaster : ParityForecaster
 {
     private readonly LQueryOracleForecaster _surrogate;
 

@@ -5,22 +5,31 @@ namespace MarketSim.Simulation.Parity;
 /// <summary>Options of the <c>parity</c> run (defaults = parity.md §5 default run).</summary>
 public sealed record ParityRunOptions
 {
+    /// <summary>d: number of input bits.</summary>
     public int D { get; init; } = 16;
 
+    /// <summary>k: size of the parity set S.</summary>
     public int K { get; init; } = 8;
 
+    /// <summary>α: signal amplitude.</summary>
     public double Alpha { get; init; } = 0.8;
 
+    /// <summary>n: rows evaluated.</summary>
     public int N { get; init; } = 50_000;
 
+    /// <summary>ρ of the diffusion forecaster T_ρ f.</summary>
     public double Rho { get; init; } = 0.95;
 
+    /// <summary>L: query depth of the AR surrogate (and of each chain).</summary>
     public int L { get; init; } = 4;
 
+    /// <summary>World seed.</summary>
     public long Seed { get; init; }
 
+    /// <summary>ECE bins.</summary>
     public int Bins { get; init; } = 20;
 
+    /// <summary>Transaction cost c of the arbitrage metric.</summary>
     public double Cost { get; init; }
 
     /// <summary>Number of randomized chains; ≤ 1 uses the deterministic surrogate L_query_oracle.</summary>
@@ -44,6 +53,7 @@ public sealed record ParityRunResult(ParityRunOptions Options, IReadOnlyList<int
 /// <summary>The <c>parity</c> experiment: oracle, constant, analytic diffusion and the AR surrogate (or K chains).</summary>
 public static class ParityRun
 {
+    /// <summary>The forecasters of the run, in report order: oracle, constant 1/2, analytic diffusion, then the AR surrogate or the chains.</summary>
     public static IReadOnlyList<ParityForecaster> Forecasters(ParityRunOptions o) =>
     [
         new OracleForecaster(),
@@ -52,6 +62,7 @@ public static class ParityRun
         o.Chains > 1 ? new RandomizedChainsForecaster(o.L, o.Chains) : new LQueryOracleForecaster(o.L),
     ];
 
+    /// <summary>Runs the experiment on a fresh world (validates the options first).</summary>
     public static ParityRunResult Run(ParityRunOptions o)
     {
         o.Validate();

@@ -12,7 +12,8 @@ public enum ParityEncoding
     Plain,
 }
 
-public static class ParityText
+/// <summary>Renders a parity row as text for language-model forecasters.</summary>
+internal static class ParityText
 {
     public static string Encode(ReadOnlySpan<sbyte> z, ParityEncoding encoding = ParityEncoding.Natural)
     {

@@ -62,12 +62,16 @@ public sealed class ParityWorld
         }
     }
 
+    /// <summary>d: number of input bits.</summary>
     public int D { get; }
 
+    /// <summary>k: size of the parity set S.</summary>
     public int K { get; }
 
+    /// <summary>α: signal amplitude.</summary>
     public double Alpha { get; }
 
+    /// <summary>World seed (picks S unless given, and keys every row).</summary>
     public long Seed { get; }
 
     /// <summary>The parity set, ascending.</summary>
@@ -227,13 +231,16 @@ public sealed class ParityRows
         Y = new byte[count];
     }
 
+    /// <summary>The world the rows belong to.</summary>
     public ParityWorld World { get; }
 
     /// <summary>Index of the first row (event index).</summary>
     public long Start { get; }
 
+    /// <summary>Number of rows.</summary>
     public int Count { get; }
 
+    /// <summary>d: inputs per row.</summary>
     public int D => World.D;
 
     /// <summary>Inputs, ±1, row-major (Count × d).</summary>

@@ -89,6 +89,7 @@ public struct SplitMix64(ulong state)
 {
     private ulong _state = state;
 
+    /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
         _state += 0x9E3779B97F4A7C15UL;

@@ -56,6 +56,7 @@ public sealed record WorldEvent(long Id, DateTimeOffset IssuedAt, DateTimeOffset
 /// <summary>A miner shard's forecasters: one columnar batch per interval.</summary>
 public interface IShardModel
 {
+    /// <summary>Index of the shard.</summary>
     int Shard { get; }
 
     /// <summary>Miner ids, ascending.</summary>

@@ -22,6 +22,7 @@ public sealed class MinerShard : IShardModel
     private readonly ulong _seed;
     private readonly bool _anyFaulty;
 
+    /// <summary>Shard <paramref name="shard"/> of <paramref name="count"/> miners from id <paramref name="firstMiner"/>; each miner's group in <paramref name="groups"/> gives its forecaster.</summary>
     public MinerShard(int shard, int firstMiner, int count, IReadOnlyList<MinerGroup> groups, ParityWorld world)
     {
         Shard = shard;
@@ -62,6 +63,7 @@ public sealed class MinerShard : IShardModel
         }
     }
 
+    /// <inheritdoc />
     public int Shard { get; }
 
     /// <summary>Miner ids, ascending.</summary>

@@ -15,6 +15,7 @@ public sealed class ParityEventIssuer : IRunWorld
     private readonly SortedDictionary<long, ParityEvent> _open = [];
     private long _nextToIssue;
 
+    /// <summary>The issuer of a parity scenario; throws <see cref="NotSupportedException"/> for another world.</summary>
     public ParityEventIssuer(Scenario scenario)
     {
         ArgumentNullException.ThrowIfNull(scenario);
@@ -28,6 +29,7 @@ public sealed class ParityEventIssuer : IRunWorld
         TotalEvents = _timeline.Events;
     }
 
+    /// <summary>The parity world the events are drawn from.</summary>
     public ParityWorld World { get; }
 
     /// <inheritdoc />
@@ -54,6 +56,7 @@ public sealed class ParityEventIssuer : IRunWorld
 
     private static WorldEvent ToWorld(ParityEvent e) => new(e.Id, e.IssuedAt, e.CutoffAt, e.ResolvesAt, e.Bits, string.Empty, e.Outcome, e.Truth);
 
+    /// <summary>Events the run issues in all.</summary>
     public long TotalEvents { get; }
 
     /// <summary>Events issued so far.</summary>

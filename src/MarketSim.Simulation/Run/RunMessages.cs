@@ -25,12 +25,13 @@ public sealed record ShardAnswered(PredictionBatch Batch);
 
 /// <summary>
 /// Coordinator → every validator, once per interval: the newly issued events, every shard's batch in shard order,
-/// and the events that resolved at this interval. <paramref name="Prices"/> are the market prices at
+/// and the events that resolved at this interval. <see cref="Prices"/> are the market prices at
 /// <paramref name="Time"/> of the batches' events (same order; empty when the world has none), for the
 /// <c>market-relative</c> rule. The validator answers with one <see cref="ValidatorStepDone"/>.
 /// </summary>
 public sealed record ValidatorStep(long Interval, DateTimeOffset Time, IReadOnlyList<IssuedEvent> Issued, IReadOnlyList<PredictionBatch> Batches, IReadOnlyList<ResolvedEvent> Resolved)
 {
+    /// <summary>Market prices of the batches' events at <see cref="Time"/> (same order; empty when the world has none).</summary>
     public double[] Prices { get; init; } = [];
 }
 
@@ -60,12 +61,14 @@ public sealed record IntervalDone(long Interval, DateTimeOffset Time);
 /// <summary>Starts the run (sent once by the runner).</summary>
 public sealed record StartRun
 {
+    /// <summary>The single instance.</summary>
     public static StartRun Instance { get; } = new();
 }
 
 /// <summary>Coordinator → itself: play the next interval (after the previous one is done).</summary>
 public sealed record NextInterval
 {
+    /// <summary>The single instance.</summary>
     public static NextInterval Instance { get; } = new();
 }
 

@@ -69,11 +69,13 @@ public sealed class ValidatorState
         }
     }
 
+    /// <summary>The validator's name (from its scenario settings).</summary>
     public string Name { get; }
 
     /// <summary>market-relative: accepted submissions with no market price defined at their time (not scored).</summary>
     public long Unscored => _market?.Unscored ?? 0;
 
+    /// <summary>The scoring rule it applies.</summary>
     public RuleSettings Rule { get; }
 
     /// <summary>Whether <see cref="Resolve"/> emits <see cref="IntervalScored"/> events.</summary>

@@ -149,6 +149,7 @@ public static class SummaryWriter
         TextTable.Write(output, headers, rows);
     }
 
+    /// <summary>The summary table: column headers and one row of formatted metrics per forecaster.</summary>
     public static (IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows) Table(RunSummary s)
     {
         ArgumentNullException.ThrowIfNull(s);

@@ -3,6 +3,7 @@ namespace MarketSim.Simulation.Summary;
 /// <summary>Plain aligned text tables: first column left-aligned, the others right-aligned, two spaces apart.</summary>
 public static class TextTable
 {
+    /// <summary>Writes <paramref name="headers"/> and <paramref name="rows"/> as an aligned table.</summary>
     public static void Write(TextWriter output, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows)
     {
         var widths = new int[headers.Count];
