@@ -17,10 +17,12 @@ namespace MarketSim.Cli;
 /// </summary>
 public static class RunCommand
 {
+    /// <summary>Exit code of a run stopped by Ctrl-C or SIGTERM (128 + SIGINT).</summary>
     public const int ExitInterrupted = 130;
 
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
+    /// <summary>The <c>marketsim run</c> command, printing to <paramref name="stdout"/> and <paramref name="stderr"/>.</summary>
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var file = new Argument<string?>("FILE") { Description = "Scenario file (HOCON), e.g. scenarios/parity-cliff-fog.conf (omit with --resume)", Arity = ArgumentArity.ZeroOrOne };

@@ -41,12 +41,17 @@ public sealed record RunOutcome(RunState State, RunFolder Folder, RunSummary? Su
 }
 
 /// <summary>
-/// Plays a prepared scenario (<see cref="RunPreparation.Prepare"/>) end to end: an actor system on a virtual clock
-/// starting at the scenario's epoch, a <see cref="CoordinatorActor"/> with its miner shards and validators, the SQLite
-/// journal, then the summary computed by reading the journal back, and finally the status marker.
+/// Plays a prepared scenario (<see cref="RunPreparation.Prepare"/>) end to end on the process's actor system
+/// (<see cref="MarketSimSystem"/>): the world built first, then a <see cref="RunCoordinator"/> under <c>/user/runs</c> with
+/// its miner shards and validators, the journal, then the summary computed by reading the journal back, and finally the
+/// status marker.
 /// </summary>
 public static class ScenarioRunner
 {
+    /// <summary>
+    /// Plays <paramref name="run"/> (fresh, or a resume that replays and verifies the journal first) and returns how it
+    /// ended; failures are returned (with <c>status.json</c> marked failed), not thrown.
+    /// </summary>
     public static RunOutcome Run(PreparedRun run, RunOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(run);

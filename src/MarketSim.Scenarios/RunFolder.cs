@@ -8,9 +8,16 @@ namespace MarketSim.Scenarios;
 /// <summary>States of a run recorded in <c>status.json</c>.</summary>
 public enum RunState
 {
+    /// <summary>Under way (or killed: a run that is not running any more still says so until it is resumed).</summary>
     Running,
+
+    /// <summary>Every interval played, the journal closed, the summaries written.</summary>
     Complete,
+
+    /// <summary>Stopped by an error; the message says why and how to resume.</summary>
     Failed,
+
+    /// <summary>Stopped by Ctrl-C or SIGTERM after a whole interval; resumable.</summary>
     Interrupted,
 }
 
@@ -38,11 +45,22 @@ public sealed record RunStatus(
 /// </summary>
 public sealed class RunFolder
 {
+    /// <summary>The resolved scenario and deployment; its existence is what makes a folder a run (the claim).</summary>
     public const string ScenarioFileName = "scenario.conf";
+
+    /// <summary>The SQLite journal (absent when the journal is in PostgreSQL).</summary>
     public const string JournalFileName = "journal.db";
+
+    /// <summary>The run's state (<see cref="RunStatus"/>), rewritten as it goes.</summary>
     public const string StatusFileName = "status.json";
+
+    /// <summary>The summary read back from the journal, as JSON.</summary>
     public const string SummaryJsonFileName = "summary.json";
+
+    /// <summary>The summary as a Markdown table.</summary>
     public const string SummaryMarkdownFileName = "summary.md";
+
+    /// <summary>Held (an exclusive file lock) by the process that plays the run.</summary>
     public const string LockFileName = "run.lock";
 
     private static readonly JsonSerializerOptions JsonOptions = new()
@@ -62,19 +80,25 @@ public sealed class RunFolder
     /// <summary>Full path of the folder.</summary>
     public string Path { get; }
 
+    /// <summary>The scenario's name (the folder name's suffix).</summary>
     public string ScenarioName { get; }
 
     /// <summary>The <c>utcNow</c> given to <see cref="Create"/>.</summary>
     public DateTimeOffset Created { get; }
 
+    /// <summary>Full path of <c>scenario.conf</c>.</summary>
     public string ScenarioFile => System.IO.Path.Combine(Path, ScenarioFileName);
 
+    /// <summary>Full path of <c>journal.db</c>.</summary>
     public string JournalFile => System.IO.Path.Combine(Path, JournalFileName);
 
+    /// <summary>Full path of <c>status.json</c>.</summary>
     public string StatusFile => System.IO.Path.Combine(Path, StatusFileName);
 
+    /// <summary>Full path of <c>summary.json</c>.</summary>
     public string SummaryJsonFile => System.IO.Path.Combine(Path, SummaryJsonFileName);
 
+    /// <summary>Full path of <c>summary.md</c>.</summary>
     public string SummaryMarkdownFile => System.IO.Path.Combine(Path, SummaryMarkdownFileName);
 
     /// <summary>The folder name for a run started at <paramref name="utcNow"/>: <c>20260122T043800Z_bench-subnet</c>.</summary>

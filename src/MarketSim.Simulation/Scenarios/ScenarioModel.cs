@@ -256,7 +256,6 @@ public sealed record MetricsSettings(double ArbitrageBudget, double TransactionC
 
 /// <summary>Where and how the run persists.</summary>
 /// <param name="Directory">Parent of run folders (default <c>runs</c>; <c>--out</c> replaces it).</param>
-/// <param name="Journal">Journal back end (<c>sqlite</c>).</param>
 /// <param name="FlushEvents">Journal flush threshold: pending events.</param>
 /// <param name="FlushBytes">Journal flush threshold: pending payload bytes.</param>
 /// <param name="RecordPredictions">Persist <c>PredictionBatch</c> events (off: scores only).</param>
@@ -283,8 +282,10 @@ public sealed record OutputSettings(
 /// </summary>
 public sealed record MarketMakerSettings(string Kind, double Liquidity, double InitialPrice, double Budget, double MaxSpend, EquatableList<string> Traders)
 {
+    /// <summary>The reference defaults: <c>auto</c>, liquidity 100, opened at 0.5, budget 1000, at most 10 per trade, every non-follower group trades.</summary>
     public static MarketMakerSettings Default { get; } = new("auto", 100, 0.5, 1000, 10, new EquatableList<string>([]));
 
+    /// <summary>True when the market maker is an LMSR that miners trade against.</summary>
     public bool IsLmsr => Kind == "lmsr";
 
     /// <summary>The kind that plays: <c>auto</c> is <c>replay</c> in a Polymarket world and <c>none</c> in the parity world.</summary>
