@@ -9,7 +9,7 @@ using Spectre.Console;
 namespace MarketSim.Cli;
 
 /// <summary>
-/// One-shot commands of the synthetic parity world (shared/spec/parity.md): <c>parity</c>,
+/// One-shot commands of the synthetic parity world (docs/parity.md): <c>parity</c>,
 /// <c>groupstress</c>, <c>intrinsic-post</c>. Each prints a table, or JSON with <c>--json</c>.
 /// </summary>
 internal static class ParityCommands

@@ -2,7 +2,7 @@ namespace MarketSim.Journal;
 
 /// <summary>
 /// DDL of the SQLite journal: Akka.Persistence.Sql's <c>sqlite</c> table layout (= legacy Akka.Persistence.Sqlite)
-/// plus its tag table, so the persistence module can take the file over (shared/spec/akka-conventions.md §3.2).
+/// plus its tag table, so the persistence module can take the file over (docs/persistence.md).
 /// </summary>
 public static class JournalSchema
 {

@@ -48,26 +48,20 @@ public sealed class ParquetReader : IDisposable
         }
     }
 
-    /// <summary>The file's (flat) schema.</summary>
     public ParquetSchema Schema { get; }
 
-    /// <summary>The row groups with their column chunk metadata.</summary>
     public IReadOnlyList<ParquetRowGroup> RowGroups { get; }
 
-    /// <summary>The footer's <c>created_by</c>, if any.</summary>
     public string? CreatedBy { get; }
 
-    /// <summary>Total rows over all row groups.</summary>
     public long NumRows => RowGroups.Sum(r => r.NumRows);
 
-    /// <summary>Opens a file and reads its footer; throws <see cref="ParquetFormatException"/> when it is not a supported Parquet file.</summary>
     public static ParquetReader Open(string path)
     {
         var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         return new ParquetReader(fs, path, false);
     }
 
-    /// <summary>Reads the footer of a seekable stream; <paramref name="name"/> appears in error messages; the reader disposes the stream unless <paramref name="leaveOpen"/>.</summary>
     public static ParquetReader Open(Stream stream, string name = "<stream>", bool leaveOpen = false) => new(stream, name, leaveOpen);
 
     /// <summary>
@@ -145,7 +139,6 @@ public sealed class ParquetReader : IDisposable
     /// <summary>Reads one column chunk of one row group.</summary>
     public Array ReadColumn(string name, int rowGroup) => DecodeChunk(ColumnIndex(name), rowGroup, null, 0);
 
-    /// <summary>Closes the underlying stream unless it was opened with leaveOpen.</summary>
     public void Dispose()
     {
         if (!_leaveOpen)
@@ -556,10 +549,7 @@ public sealed class ParquetReader : IDisposable
         private Array? _dictionary;
         private int _count;
 
-        /// <param name="col">The column being decoded.</param>
-        /// <param name="total">Number of values (rows) in the chunk.</param>
         /// <param name="target">For a required column: an array to decode into from <paramref name="offset"/> on; null for a new one.</param>
-        /// <param name="offset">First index of <paramref name="target"/> to write.</param>
         public Accumulator(ParquetColumn col, int total, Array? target = null, int offset = 0)
         {
             _col = col;

@@ -3,29 +3,17 @@ namespace MarketSim.Parquet;
 /// <summary>Parquet physical types supported by this library.</summary>
 public enum ParquetType
 {
-    /// <summary>BOOLEAN.</summary>
     Boolean = 0,
-
-    /// <summary>INT32.</summary>
     Int32 = 1,
-
-    /// <summary>INT64.</summary>
     Int64 = 2,
-
-    /// <summary>FLOAT (32-bit IEEE).</summary>
     Float = 4,
-
-    /// <summary>DOUBLE (64-bit IEEE).</summary>
     Double = 5,
-
-    /// <summary>BYTE_ARRAY (variable-length bytes).</summary>
     ByteArray = 6,
 }
 
 /// <summary>Logical annotations supported by this library.</summary>
 public enum ParquetLogicalType
 {
-    /// <summary>No annotation: the physical type as is.</summary>
     None,
 
     /// <summary>BYTE_ARRAY holding UTF-8 text.</summary>
@@ -38,38 +26,26 @@ public enum ParquetLogicalType
 /// <summary>Compression codecs.</summary>
 public enum ParquetCompression
 {
-    /// <summary>No compression.</summary>
     Uncompressed = 0,
-
-    /// <summary>Snappy (the default).</summary>
     Snappy = 1,
-
-    /// <summary>Gzip.</summary>
     Gzip = 2,
 }
 
 /// <summary>One flat column: name, physical type, logical type and whether it may hold nulls.</summary>
 public sealed record ParquetColumn(string Name, ParquetType Type, ParquetLogicalType LogicalType = ParquetLogicalType.None, bool Required = true)
 {
-    /// <summary>A BOOLEAN column.</summary>
     public static ParquetColumn Boolean(string name, bool required = true) => new(name, ParquetType.Boolean, ParquetLogicalType.None, required);
 
-    /// <summary>An INT32 column.</summary>
     public static ParquetColumn Int32(string name, bool required = true) => new(name, ParquetType.Int32, ParquetLogicalType.None, required);
 
-    /// <summary>An INT64 column.</summary>
     public static ParquetColumn Int64(string name, bool required = true) => new(name, ParquetType.Int64, ParquetLogicalType.None, required);
 
-    /// <summary>A FLOAT column.</summary>
     public static ParquetColumn Float(string name, bool required = true) => new(name, ParquetType.Float, ParquetLogicalType.None, required);
 
-    /// <summary>A DOUBLE column.</summary>
     public static ParquetColumn Double(string name, bool required = true) => new(name, ParquetType.Double, ParquetLogicalType.None, required);
 
-    /// <summary>A UTF-8 string column (BYTE_ARRAY, STRING).</summary>
     public static ParquetColumn String(string name, bool required = true) => new(name, ParquetType.ByteArray, ParquetLogicalType.String, required);
 
-    /// <summary>A timestamp column (INT64 microseconds since the Unix epoch, UTC).</summary>
     public static ParquetColumn Timestamp(string name, bool required = true) => new(name, ParquetType.Int64, ParquetLogicalType.TimestampMicros, required);
 
     /// <summary>The CLR element type <see cref="ParquetReader.ReadColumn(string)"/> returns for this column.</summary>
@@ -89,7 +65,6 @@ public sealed record ParquetColumn(string Name, ParquetType Type, ParquetLogical
         _ => typeof(object),
     };
 
-    /// <summary>The column as in a Parquet schema dump, e.g. <c>required INT64 id</c>.</summary>
     public override string ToString()
     {
         var t = LogicalType switch
@@ -105,7 +80,6 @@ public sealed record ParquetColumn(string Name, ParquetType Type, ParquetLogical
 /// <summary>A flat schema: an ordered list of uniquely named columns.</summary>
 public sealed class ParquetSchema
 {
-    /// <summary>A schema of the given columns; throws <see cref="ArgumentException"/> for a duplicate name or a logical type that does not fit its physical type.</summary>
     public ParquetSchema(IEnumerable<ParquetColumn> columns)
     {
         Columns = [.. columns];
@@ -131,16 +105,13 @@ public sealed class ParquetSchema
         }
     }
 
-    /// <summary>A schema of the given columns (see the <see cref="IEnumerable{T}"/> overload).</summary>
     public ParquetSchema(params ParquetColumn[] columns)
         : this((IEnumerable<ParquetColumn>)columns)
     {
     }
 
-    /// <summary>The columns in order.</summary>
     public IReadOnlyList<ParquetColumn> Columns { get; }
 
-    /// <summary>Index of the column named <paramref name="name"/>, or -1.</summary>
     public int IndexOf(string name)
     {
         for (int i = 0; i < Columns.Count; i++)
@@ -154,14 +125,12 @@ public sealed class ParquetSchema
         return -1;
     }
 
-    /// <summary>The schema as a Parquet <c>message schema { ... }</c> dump.</summary>
     public override string ToString() => "message schema {\n" + string.Concat(Columns.Select(c => "  " + c + ";\n")) + "}";
 }
 
 /// <summary>Writer options.</summary>
 public sealed record ParquetWriterOptions
 {
-    /// <summary>Codec of the data pages (default Snappy).</summary>
     public ParquetCompression Compression { get; init; } = ParquetCompression.Snappy;
 
     /// <summary>Rows buffered before a row group is flushed by <see cref="ParquetWriter.WriteBatch"/>.</summary>

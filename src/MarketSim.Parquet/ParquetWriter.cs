@@ -36,17 +36,14 @@ public sealed class ParquetWriter : IDisposable
         Write(Magic);
     }
 
-    /// <summary>The schema rows are written with.</summary>
     public ParquetSchema Schema { get; }
 
     /// <summary>Row groups written so far.</summary>
     public int RowGroupCount => _rowGroups.Count;
 
-    /// <summary>Starts a file on <paramref name="stream"/> (writes the magic); the writer disposes the stream unless <paramref name="leaveOpen"/>.</summary>
     public static ParquetWriter Create(Stream stream, ParquetSchema schema, ParquetWriterOptions? options = null, bool leaveOpen = false) =>
         new(stream, schema, options, leaveOpen);
 
-    /// <summary>Creates (or overwrites) the file at <paramref name="path"/> and starts writing it.</summary>
     public static ParquetWriter Create(string path, ParquetSchema schema, ParquetWriterOptions? options = null) =>
         new(new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16), schema, options, false);
 
@@ -106,7 +103,6 @@ public sealed class ParquetWriter : IDisposable
         _buffered = 0;
     }
 
-    /// <summary>Flushes buffered rows, writes the footer and closes the stream (unless left open); idempotent.</summary>
     public void Dispose()
     {
         if (_closed)

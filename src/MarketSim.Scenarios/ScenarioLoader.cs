@@ -699,7 +699,7 @@ public static partial class ScenarioLoader
         _ => throw new InvalidOperationException($"unreachable: miner kind '{kind}' passed validation without a record type"),
     };
 
-    /// <summary>The spec's output name of a forecaster (shared/spec/parity.md §3).</summary>
+    /// <summary>The spec's output name of a forecaster (docs/parity.md).</summary>
     public static string DefaultMinerName(string kind, double? value, int? depth, int? chains, double? rho, double? rate = null) => kind switch
     {
         "faulty" => $"faulty(value={FormatFaultyValue(value)},rate={FormatParameter(rate ?? 1)})",

@@ -7,7 +7,7 @@ namespace MarketSim.Polymarket.Criteria;
 /// <summary>One constant piece of a price history: [Start, End) at P (unix seconds).</summary>
 public readonly record struct Segment(long Start, long End, double P);
 
-/// <summary>A parsed criterion name (shared/spec/polymarket.md §4).</summary>
+/// <summary>A parsed criterion name (docs/polymarket.md).</summary>
 /// <param name="Name">Canonical name, e.g. <c>before-close-days-7</c>.</param>
 /// <param name="Kind">midpoint-like fraction, time-average, before-close or after-start.</param>
 /// <param name="Fraction">For <see cref="CriterionKind.DurationFraction"/>: 0.5, 0.25, 0.75.</param>
@@ -31,7 +31,7 @@ public enum CriterionKind
 }
 
 /// <summary>
-/// Themis (brier.fyi) market-probability criteria over a CLOB price history (shared/spec/polymarket.md §4).
+/// Themis (brier.fyi) market-probability criteria over a CLOB price history (docs/polymarket.md).
 /// An undefined value is null (the market is dropped for that criterion), never a default.
 /// </summary>
 public static partial class PriceCriteria

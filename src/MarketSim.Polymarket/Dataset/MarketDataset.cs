@@ -2,7 +2,7 @@ using MarketSim.Parquet;
 
 namespace MarketSim.Polymarket.Dataset;
 
-/// <summary>Reads and writes the yes/no dataset as Parquet (columns of shared/spec/polymarket.md §5 plus provenance).</summary>
+/// <summary>Reads and writes the yes/no dataset as Parquet (columns of docs/polymarket.md plus provenance).</summary>
 public static class MarketDataset
 {
     internal static readonly ParquetSchema Schema = new(

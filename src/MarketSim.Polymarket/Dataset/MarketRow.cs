@@ -1,7 +1,7 @@
 namespace MarketSim.Polymarket.Dataset;
 
 /// <summary>
-/// One resolved yes/no market of a MarketSim Polymarket dataset (shared/spec/polymarket.md §5, docs/polymarket.md).
+/// One resolved yes/no market of a MarketSim Polymarket dataset (docs/polymarket.md, docs/polymarket.md).
 /// Column names follow Gamma and the harness so datasets built elsewhere load unchanged; times are UTC.
 /// </summary>
 /// <param name="Id">Gamma market id (may be empty when a source has none; then <paramref name="ConditionId"/> or <paramref name="Slug"/> identifies it).</param>
@@ -40,7 +40,7 @@ public sealed record MarketRow(
     MarketPrice? Price,
     string Source);
 
-/// <summary>A market probability and how it was chosen (shared/spec/polymarket.md §4).</summary>
+/// <summary>A market probability and how it was chosen (docs/polymarket.md).</summary>
 /// <param name="Criterion">e.g. <c>midpoint</c>, <c>time-average</c>, <c>before-close-days-7</c>, <c>horizon-7d</c>, <c>prev-daily-bar</c>.</param>
 /// <param name="HistoryStartTs">Open of the price history (unix s).</param>
 /// <param name="HistoryEndTs">Close of the price history (unix s).</param>

@@ -6,7 +6,7 @@ using MarketSim.Polymarket.Dataset;
 
 namespace MarketSim.Polymarket.Download;
 
-/// <summary>What <c>pm download-clob-history</c> asks CLOB <c>/prices-history</c> for (shared/spec/polymarket.md §3).</summary>
+/// <summary>What <c>pm download-clob-history</c> asks CLOB <c>/prices-history</c> for (docs/polymarket.md).</summary>
 /// <param name="BaseUrl">CLOB base URL, e.g. <c>https://clob.polymarket.com</c>.</param>
 /// <param name="FidelityMinutes">Bar spacing in minutes (60 hourly, 1440 daily).</param>
 /// <param name="Window">Length of one request's [startTs, endTs] (the API refuses long ranges with 400 "interval is too long").</param>

@@ -4,7 +4,7 @@ using MarketSim.Polymarket.Dataset;
 
 namespace MarketSim.Polymarket.Download;
 
-/// <summary>Build rules of <c>pm build-gamma</c> (shared/spec/polymarket.md §5; each is a flag).</summary>
+/// <summary>Build rules of <c>pm build-gamma</c> (docs/polymarket.md; each is a flag).</summary>
 /// <param name="AllowNonYesNo">Keep binary markets whose labels are not Yes/No (then YES is outcome index 0).</param>
 /// <param name="AllowOpen">Keep markets that are not closed (their prices must still be extreme).</param>
 /// <param name="MinVolume">Minimum volumeNum (USD).</param>

@@ -5,7 +5,7 @@ using System.Text.Json;
 
 namespace MarketSim.Polymarket.Download;
 
-/// <summary>What <c>pm download-gamma</c> asks Gamma for (shared/spec/polymarket.md §2).</summary>
+/// <summary>What <c>pm download-gamma</c> asks Gamma for (docs/polymarket.md).</summary>
 /// <param name="BaseUrl">Gamma base URL, e.g. <c>https://gamma-api.polymarket.com</c>.</param>
 /// <param name="Limit">Page size (the keyset endpoint serves at most 100).</param>
 /// <param name="Keyset">Page <c>/markets/keyset</c> with <c>after_cursor</c>/<c>next_cursor</c> instead of <c>/markets</c> with offsets.</param>

@@ -5,7 +5,7 @@ using System.Runtime.InteropServices;
 
 namespace MarketSim.Scoring.Metrics;
 
-// CONTRACT FILE: the metrics surface other modules compile against (shared/spec/parity.md §4).
+// CONTRACT FILE: the metrics surface other modules compile against (docs/parity.md).
 // Signatures may grow, not break.
 
 /// <summary>One forecaster's metrics row (parity.md §4 columns).</summary>

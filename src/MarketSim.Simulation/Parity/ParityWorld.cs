@@ -4,7 +4,7 @@ using MarketSim.Simulation.Randomness;
 namespace MarketSim.Simulation.Parity;
 
 /// <summary>
-/// The synthetic parity world (shared/spec/parity.md §2): inputs z ∈ {−1,+1}^d uniform, truth
+/// The synthetic parity world (docs/parity.md): inputs z ∈ {−1,+1}^d uniform, truth
 /// f(z) = 1/2 + (α/2)·χ_S(z), outcome y ~ Bernoulli(f(z)). S is drawn from the world stream
 /// <see cref="RngStreams.ParitySet"/>; row i's bits and outcome come from
 /// <see cref="RngStreams.ParityInputs"/> and <see cref="RngStreams.ParityOutcomes"/> keyed by

@@ -4,7 +4,7 @@ using MarketSim.Simulation.Scenarios;
 namespace MarketSim.Simulation.Run;
 
 /// <summary>
-/// The EventIssuer of a parity world (shared/spec/parity.md §2): event i is the point z_i ∈ {−1,1}^d of row i, with truth
+/// The EventIssuer of a parity world (docs/parity.md): event i is the point z_i ∈ {−1,1}^d of row i, with truth
 /// f(z_i) and a hidden outcome y_i ~ Bernoulli(f(z_i)), both functions of (seed, i) only. It is issued, cut off and
 /// resolved at the times of <see cref="TimelineSettings"/>. Only open events are held: memory is flat in the number
 /// of resolved events.

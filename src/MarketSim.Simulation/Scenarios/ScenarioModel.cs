@@ -10,7 +10,7 @@ namespace MarketSim.Simulation.Scenarios;
 /// <param name="Validators">Validators, each with one rule preset.</param>
 /// <param name="ShardSize">Miners per shard: one <c>PredictionBatch</c> per shard per interval.</param>
 /// <param name="Outputs">Journal and summary settings.</param>
-/// <param name="Metrics">Parameters of the summary's metrics (shared/spec/parity.md §4).</param>
+/// <param name="Metrics">Parameters of the summary's metrics (docs/parity.md).</param>
 public sealed record Scenario(
     string Name,
     string Description,
@@ -43,7 +43,7 @@ public abstract record WorldSettings
     public abstract string Kind { get; }
 }
 
-/// <summary>The synthetic parity world on the Boolean cube (shared/spec/parity.md §2).</summary>
+/// <summary>The synthetic parity world on the Boolean cube (docs/parity.md).</summary>
 /// <param name="D">Number of input bits, 1…64.</param>
 /// <param name="K">Parity order |S|, 1…D.</param>
 /// <param name="Alpha">Signal strength in (0, 1].</param>
@@ -113,7 +113,7 @@ public sealed record TimelineSettings(
 }
 
 /// <summary>
-/// One group of identical miners (shared/spec/parity.md §3): one record type per miner kind, each with exactly the
+/// One group of identical miners (docs/parity.md): one record type per miner kind, each with exactly the
 /// parameters of its kind. Miner ids are contiguous: the group holds <see cref="FirstMinerId"/> … FirstMinerId + Count − 1.
 /// </summary>
 /// <param name="Name">Group name (default: the spec's output name, e.g. <c>diff_analytic_rho=0.95</c>).</param>
@@ -244,7 +244,7 @@ public sealed record SequentialValidator(string Name, string Rule) : ValidatorSe
 /// <summary>Moving average across events: kind and N = number of previous events in the window.</summary>
 public sealed record MovingAverageSettings(string Kind, int Window);
 
-/// <summary>Parameters of the summary's metrics (<c>marketsim.scenario.metrics</c>; shared/spec/parity.md §4).</summary>
+/// <summary>Parameters of the summary's metrics (<c>marketsim.scenario.metrics</c>; docs/parity.md).</summary>
 /// <param name="ArbitrageBudget">B &gt; 0: the best bounded trader's budget in arb = B·mean(|f − q| − c)_+.</param>
 /// <param name="TransactionCost">c ≥ 0: the trader's cost per unit traded.</param>
 /// <param name="EceBins">ECE bins (right-closed), ≥ 1.</param>

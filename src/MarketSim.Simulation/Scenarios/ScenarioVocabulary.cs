@@ -4,7 +4,7 @@ namespace MarketSim.Simulation.Scenarios;
 
 /// <summary>
 /// The one place that lists every name a scenario file may use: world kinds, miner kinds, validator rule presets
-/// (shared/spec/scoring.md §3) and their component overrides, and what each preset uses by default.
+/// (docs/scoring.md) and their component overrides, and what each preset uses by default.
 /// </summary>
 public static class ScenarioVocabulary
 {
@@ -14,7 +14,7 @@ public static class ScenarioVocabulary
     /// <summary>World kinds the schema reserves for later releases (rejected with "not available yet").</summary>
     public static IReadOnlyList<string> ReservedWorldKinds { get; } = [];
 
-    /// <summary>Miner kinds (shared/spec/parity.md §3), plus <c>faulty</c>: a test miner that sends invalid answers (docs/scenarios.md).</summary>
+    /// <summary>Miner kinds (docs/parity.md), plus <c>faulty</c>: a test miner that sends invalid answers (docs/scenarios.md).</summary>
     public static IReadOnlyList<string> MinerKinds { get; } = ["oracle", "constant", "ar-depth", "random-chains", "diffusion", "faulty", "market-follower", "base-rate", "text-baseline", "llm"];
 
     /// <summary>Miner kinds of the parity world.</summary>
@@ -23,7 +23,7 @@ public static class ScenarioVocabulary
     /// <summary>Miner kinds of the Polymarket replay.</summary>
     public static IReadOnlyList<string> PolymarketMinerKinds { get; } = ["constant", "market-follower", "base-rate", "text-baseline", "llm"];
 
-    /// <summary>Validator rule presets (shared/spec/scoring.md §3): MarketSim.Scoring's preset table, the only one.</summary>
+    /// <summary>Validator rule presets (docs/scoring.md): MarketSim.Scoring's preset table, the only one.</summary>
     public static IReadOnlyList<string> RulePresets => RulePreset.Names;
 
     /// <summary>The default rule preset.</summary>

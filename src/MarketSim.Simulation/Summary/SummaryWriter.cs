@@ -126,7 +126,7 @@ public static class SummaryWriter
 
     /// <summary>
     /// A replay's market baseline (the market-follower group without delay: the price itself) beside the public anchors of
-    /// shared/spec/polymarket.md §6.
+    /// docs/polymarket.md.
     /// </summary>
     public static void WriteMarketBaseline(TextWriter output, RunSummary summary)
     {
@@ -136,7 +136,7 @@ public static class SummaryWriter
         output.WriteLine(market is null
             ? "market baseline: no market-follower miner in this scenario"
             : string.Create(Inv, $"market baseline ({market.Name}): Brier {market.Brier:F4} over {market.Predictions} answers"));
-        output.WriteLine("anchors (shared/spec/polymarket.md §6): brier.fyi one month before close 0.09 (n = 76,941), median at market midpoint 0.0225 (n = 443,535); outcomes.csv YES price 0.082; safechoices 1-day favourite price 0.092");
+        output.WriteLine("anchors (docs/replay.md): brier.fyi one month before close 0.09 (n = 76,941), median at market midpoint 0.0225 (n = 443,535); outcomes.csv YES price 0.082; safechoices 1-day favourite price 0.092");
     }
 
     /// <summary>The headline and the forecaster table as aligned plain text (what <c>marketsim run</c> prints).</summary>
@@ -193,7 +193,7 @@ public static class SummaryWriter
         }
 
         sb.Append(Inv, $"seed {s.Seed}; S = [{string.Join(", ", s.ParitySet)}]; {s.Events} events resolved; {s.Predictions} predictions over {s.Intervals} intervals; {s.Rejected} answers rejected.\n");
-        sb.Append(Inv, $"Metrics over every recorded prediction (shared/spec/parity.md §4): {s.Bins} ECE bins, arbitrage with B = {s.Budget}, c = {s.Cost}; ");
+        sb.Append(Inv, $"Metrics over every recorded prediction (docs/parity.md): {s.Bins} ECE bins, arbitrage with B = {s.Budget}, c = {s.Cost}; ");
         sb.Append(Inv, $"gcal_S over the subcubes of J = S, gcal_worst over {s.GroupSubsetsEvaluated} sets J ({(s.GroupExhaustive ? "every k-subset" : "S and a deterministic sample")}). score = mean event score, weight = the group's share of the final weights.\n\n");
         foreach (var v in s.Validators)
         {
