@@ -81,7 +81,7 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_validator_replies_once_per_step_with_its_index_and_exactly_the_events_of_its_pure_state()
     {
-        var scenario = ScenarioLoader.Load(Shipped("parity-cliff-fog.conf"), ["timeline.events=24"], seed: 0);
+        var scenario = ScenarioLoader.Load(ShippedScenarios.Path("parity-cliff-fog.conf"), ["timeline.events=24"], seed: 0);
         var settings = scenario.Validators[0];
         var actor = Sys.ActorOf(ValidatorActor.Props(3, new ValidatorState(settings, 3, scenario.Timeline)));
         var pure = new ValidatorState(settings, 3, scenario.Timeline);
@@ -121,7 +121,7 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
     public void A_market_maker_answers_quotes_and_trades_to_the_sender()
     {
         var scenario = ScenarioLoader.Load(
-            Shipped("parity-cliff-fog.conf"),
+            ShippedScenarios.Path("parity-cliff-fog.conf"),
             ["timeline.events=24", "marketmaker.kind=lmsr", "miners=[{ kind = oracle }, { kind = market-follower }]"],
             seed: 0);
         var mm = Sys.ActorOf(MarketMakerActor.Props(new RunMarketMaker(scenario)));
@@ -140,17 +140,6 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
     {
         parent.Tell("child", TestActor);
         return ExpectMsg<IActorRef>();
-    }
-
-    private static string Shipped(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MarketSim.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("MarketSim.sln not found"), "scenarios", name);
     }
 
     /// <summary>A coordinator-like parent: the run's stop-and-record supervision over one child.</summary>

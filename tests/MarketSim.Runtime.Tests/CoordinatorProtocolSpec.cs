@@ -219,18 +219,7 @@ public sealed class CoordinatorProtocolSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     private static Scenario Scenario() =>
-        ScenarioLoader.Load(Shipped("parity-cliff-fog.conf"), ["shard-size=6", "timeline.events=24"], seed: 0);
-
-    private static string Shipped(string name)
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "MarketSim.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return Path.Combine(dir?.FullName ?? throw new InvalidOperationException("MarketSim.sln not found"), "scenarios", name);
-    }
+        ScenarioLoader.Load(ShippedScenarios.Path("parity-cliff-fog.conf"), ["shard-size=6", "timeline.events=24"], seed: 0);
 
     /// <summary>
     /// A run under a real <see cref="RunSupervisor"/> whose shards and validators are test probes with autopilots (or,
