@@ -13,7 +13,7 @@ namespace MarketSim.Cli;
 
 /// <summary>
 /// <c>marketsim run FILE [--seed N] [--set path=value ...] [--out DIR] [--quiet]</c>: plays a scenario (docs/running.md).
-/// Exit codes: 0 complete, 1 failed, 2 invalid scenario or usage, 130 interrupted (Ctrl-C).
+/// Exit codes: 0 complete, 1 failed, 2 invalid scenario or usage, 130 interrupted (Ctrl-C or SIGTERM).
 /// </summary>
 public static class RunCommand
 {
@@ -41,6 +41,7 @@ public static class RunCommand
         var cluster = new Option<string?>("--cluster") { Description = "Reserved: clustered runs return on Akka.Cluster (docs/cluster.md); this build plays runs embedded only" };
         var command = new Command("run",
             "Play a scenario: issue events, collect miners' predictions every interval, score them with the validators, journal everything (SQLite, or PostgreSQL with --journal postgres) and print the summary; --resume continues a killed run.\n" +
+            "Exit codes: 0 complete, 1 failed (one line on stderr, status.json says why), 2 invalid scenario or usage, 130 interrupted by Ctrl-C or SIGTERM (resumable).\n" +
             "Example: marketsim run scenarios/parity-cliff-fog.conf --seed 1 --set timeline.events=120 --out /tmp/runs\n" +
             "         marketsim run --resume runs/20260101T000000Z_parity-cliff-fog")
         {
