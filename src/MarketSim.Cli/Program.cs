@@ -2,15 +2,5 @@ namespace MarketSim.Cli;
 
 internal static class Program
 {
-    public static int Main(string[] args)
-    {
-        try
-        {
-            return CliApp.Run(args, Console.Out, Console.Error);
-        }
-        finally
-        {
-            MarketSim.Runtime.MarketSimSystem.ShutdownShared();
-        }
-    }
+    public static int Main(string[] args) => CliApp.Run(args, Console.Out, Console.Error);
 }

@@ -119,7 +119,6 @@ public static class RunCommand
         ArgumentNullException.ThrowIfNull(stderr);
         var quiet = request.Quiet;
         // The actor system starts while the scenario is read, the folder claimed and the journal opened.
-        MarketSimSystem.StartSharedInBackground();
         if (Prepare(request, stderr, out var prepared) is { } failed)
         {
             return failed;

@@ -1,3 +1,4 @@
+using MarketSim.Journal.Akka;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
 using MarketSim.Simulation.Scenarios;
@@ -10,32 +11,72 @@ public static class RunJournals
     /// <summary>Environment variable with a PostgreSQL connection string (also the default of marketsim.persistence.postgres.connection-string).</summary>
     public const string PostgresEnvironmentVariable = "MARKETSIM_POSTGRES";
 
-    /// <summary>Opens the writer of a run: journal.db in the folder, or the run's PostgreSQL schema.</summary>
-    /// <param name="scenario">The scenario (flush thresholds).</param>
-    /// <param name="persistence">The backend (<see cref="RunDeployment.Persistence"/>).</param>
-    /// <param name="folder">The run folder.</param>
-    /// <param name="maxPages">SQLite only: size cap in pages (0 = none); a write past it fails like a full disk.</param>
-    public static RunJournalWriter OpenWriter(Scenario scenario, PersistenceSettings persistence, RunFolder folder, long maxPages = 0)
+    /// <summary>
+    /// Gets the run's database ready before its actor system starts: journal.db is created (or opened) and put in WAL mode
+    /// (the mode is kept in the file); on PostgreSQL the run's schema is created when missing. Akka.Persistence.Sql creates
+    /// its own tables. Throws <see cref="IOException"/> with a one-line message naming the journal and the cause.
+    /// </summary>
+    public static void Prepare(JournalConfig.Target target)
     {
-        ArgumentNullException.ThrowIfNull(scenario);
-        ArgumentNullException.ThrowIfNull(persistence);
-        ArgumentNullException.ThrowIfNull(folder);
-        var options = new JournalWriterOptions(scenario.Outputs.FlushEvents, scenario.Outputs.FlushBytes) { MaxPageCount = maxPages };
-        var p = persistence;
-        return p.IsPostgres
-            ? PostgresJournalWriter.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(p, folder), options)
-            : SqliteJournalWriter.Open(folder.JournalFile, options);
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.IsPostgres)
+        {
+            Postgres(target, $"CREATE SCHEMA IF NOT EXISTS {QuoteIdent(target.Schema)}");
+            return;
+        }
+
+        try
+        {
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection(target.ConnectionString);
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA journal_mode=WAL";
+            cmd.ExecuteScalar();
+            cmd.CommandText = "SELECT count(*) FROM sqlite_master";
+            cmd.ExecuteScalar();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new IOException($"journal {target.Location}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
     }
 
-    /// <summary>Opens the journal of a run for reading, on the backend <paramref name="persistence"/> names.</summary>
+    /// <summary>
+    /// Once Akka.Persistence.Sql made its tables: on PostgreSQL, stores the payload column uncompressed and out of line
+    /// (<c>SET STORAGE EXTERNAL</c>): the payloads are mostly doubles, which TOAST's compression cannot shrink but
+    /// spends time on. Nothing to do on SQLite.
+    /// </summary>
+    public static void AfterInitialize(JournalConfig.Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.IsPostgres)
+        {
+            Postgres(target, $"ALTER TABLE {QuoteIdent(target.Schema)}.journal ALTER COLUMN message SET STORAGE EXTERNAL");
+        }
+    }
+
+    /// <summary>Opens the journal of a run for reading, on the backend <paramref name="persistence"/> names (through Akka.Persistence.Query).</summary>
     public static IRunJournalReader OpenReader(PersistenceSettings persistence, RunFolder folder)
     {
         ArgumentNullException.ThrowIfNull(persistence);
         ArgumentNullException.ThrowIfNull(folder);
-        var p = persistence;
-        return p.IsPostgres
-            ? PostgresRunJournal.Open(ConnectionString(p.PostgresConnectionString), SchemaOf(p, folder))
-            : SqliteJournalReader.Open(folder.JournalFile);
+        return OpenReader(JournalConfig.For(persistence, folder));
+    }
+
+    /// <summary>Opens <paramref name="target"/> for reading on an actor system of its own; a journal that cannot be read fails here in one line.</summary>
+    public static IRunJournalReader OpenReader(JournalConfig.Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (!target.IsPostgres)
+        {
+            CheckSqlite(target);
+        }
+        else
+        {
+            Postgres(target, "SELECT 1");
+        }
+
+        return QueryJournalReader.Open(target);
     }
 
     /// <summary>
@@ -70,7 +111,7 @@ public static class RunJournals
             throw new FileNotFoundException($"{runDir} has no {RunFolder.JournalFileName} (not a run folder?)", file);
         }
 
-        return SqliteJournalReader.Open(file);
+        return OpenReader(JournalConfig.Sqlite(file));
     }
 
     /// <summary>
@@ -109,6 +150,43 @@ public static class RunJournals
         return configured;
     }
 
-    private static string SchemaOf(PersistenceSettings p, RunFolder folder) =>
-        p.PostgresSchema.Length > 0 ? p.PostgresSchema : folder.DefaultPostgresSchema();
+    private static string QuoteIdent(string name) => "\"" + name.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+
+    /// <summary>journal.db must be a SQLite database holding Akka.Persistence.Sql's journal table.</summary>
+    private static void CheckSqlite(JournalConfig.Target target)
+    {
+        var b = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(target.ConnectionString) { Mode = Microsoft.Data.Sqlite.SqliteOpenMode.ReadOnly, Pooling = false };
+        try
+        {
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection(b.ToString());
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'journal'";
+            if (Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) == 0)
+            {
+                throw new InvalidDataException($"journal {target.Location}: holds no journal table (an empty file, not a MarketSim run journal, or one written by a MarketSim before the move onto Akka.Persistence.Sql)");
+            }
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            throw new InvalidDataException($"journal {target.Location}: {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
+
+    private static void Postgres(JournalConfig.Target target, string sql)
+    {
+        try
+        {
+            using var conn = new Npgsql.NpgsqlConnection(target.ConnectionString);
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = sql;
+            cmd.ExecuteNonQuery();
+        }
+        catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
+        {
+            var server = new Npgsql.NpgsqlConnectionStringBuilder(target.ConnectionString);
+            throw new IOException($"journal {target.Location} on PostgreSQL {server.Host}:{server.Port} (database {server.Database}, user {server.Username}): {e.Message.ReplaceLineEndings(" ")}", e);
+        }
+    }
 }

@@ -11,17 +11,13 @@ using Microsoft.Extensions.Hosting;
 namespace MarketSim.Runtime;
 
 /// <summary>
-/// The process's actor system, built with Akka.Hosting: <c>/user/runs</c> (<see cref="RunSupervisor"/>) and one shard
+/// An actor system built with Akka.Hosting — one per run, configured with the run's journal: <c>/user/runs</c> (<see cref="RunSupervisor"/>) and one shard
 /// dispatcher per parallelism in use. The <c>akka</c> section comes from MarketSim.Runtime's reference.conf and any
 /// override, resolved by MarketSim's HOCON front end and handed to Akka as rendered text.
 /// </summary>
 public sealed class MarketSimSystem : IAsyncDisposable
 {
     internal const string ReferenceResource = "MarketSim.Runtime.reference.conf";
-
-    private static readonly Lock SharedLock = new();
-    private static MarketSimSystem? _shared;
-    private static Task<MarketSimSystem>? _starting;
 
     private readonly IHost _host;
     private readonly ConcurrentDictionary<int, string> _dispatchers = new();
@@ -43,66 +39,14 @@ public sealed class MarketSimSystem : IAsyncDisposable
     /// <summary><c>/user/runs</c>.</summary>
     internal IActorRef Runs { get; }
 
-    /// <summary>The process's system (made on first use; <see cref="ShutdownShared"/> ends it).</summary>
-    public static MarketSimSystem Shared
-    {
-        get
-        {
-            lock (SharedLock)
-            {
-                if (_shared is null)
-                {
-                    _shared = _starting is { } starting ? starting.GetAwaiter().GetResult() : Start();
-                    _starting = null;
-                }
-
-                return _shared;
-            }
-        }
-    }
-
-    /// <summary>
-    /// Starts building <see cref="Shared"/> on a thread-pool thread, so that a command can load its scenario, claim its
-    /// run folder and open its journal meanwhile (a cold actor system takes ≈ 0.3 s, mostly JIT): <see cref="Shared"/>
-    /// then waits for it. Does nothing when the system exists or is being built.
-    /// </summary>
-    public static void StartSharedInBackground()
-    {
-        lock (SharedLock)
-        {
-            if (_shared is null && _starting is null)
-            {
-                _starting = Task.Run(() => Start());
-            }
-        }
-    }
-
     /// <summary>MarketSim.Runtime's reference.conf.</summary>
     public static Config Reference() => ConfigFactory.FromResource(typeof(MarketSimSystem).Assembly, ReferenceResource);
 
-    /// <summary>Terminates the shared system, if one was made.</summary>
-    public static void ShutdownShared()
-    {
-        MarketSimSystem? s;
-        Task<MarketSimSystem>? starting;
-        lock (SharedLock)
-        {
-            (s, _shared) = (_shared, null);
-            (starting, _starting) = (_starting, null);
-        }
-
-        // Started in the background but never used (the command failed before its run): stop it if it is up; if it is
-        // still starting, leave it — its threads are background threads and end with the process.
-        if (s is null && starting is { IsCompletedSuccessfully: true })
-        {
-            s = starting.Result;
-        }
-
-        s?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(10));
-    }
-
-    /// <summary>Starts an actor system with <paramref name="overrides"/> over the reference configuration.</summary>
-    public static MarketSimSystem Start(Config? overrides = null)
+    /// <summary>
+    /// Starts an actor system with <paramref name="overrides"/> over the reference configuration and, for a run,
+    /// <paramref name="journal"/>: the Akka configuration of its journal (<see cref="MarketSim.Journal.Akka.JournalConfig.Akka"/>).
+    /// </summary>
+    public static MarketSimSystem Start(Config? overrides = null, global::Akka.Configuration.Config? journal = null)
     {
         var config = (overrides ?? Config.Empty).WithFallback(Reference()).Resolve();
         var akka = config.GetConfig("akka");
@@ -115,6 +59,11 @@ public sealed class MarketSimSystem : IAsyncDisposable
                 services.AddAkka("marketsim", builder =>
                 {
                     builder.AddHocon(text, HoconAddMode.Prepend);
+                    if (journal is not null)
+                    {
+                        builder.AddHocon(journal, HoconAddMode.Append);
+                    }
+
                     builder.WithActors((system, registry) => registry.Register<RunSupervisor>(system.ActorOf(RunSupervisor.Props(), "runs")));
                 });
             })

@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
 using MarketSim.Scenarios;
+using MarketSim.Journal.Akka;
 using MarketSim.Simulation.Journal;
 using MarketSim.Simulation.Run;
 using MarketSim.Simulation.Scenarios;
@@ -38,14 +39,14 @@ internal sealed class RunTally
 }
 
 /// <summary>What a coordinator needs besides the scenario.</summary>
-/// <param name="Journal">The single journal writer; only the coordinator appends, in canonical order.</param>
+/// <param name="Streams">The run's journal (location) and the failures its streams report.</param>
 /// <param name="ScenarioHocon">The resolved scenario for <see cref="RunStarted"/>.</param>
 /// <param name="Cancellation">Stops the run between intervals.</param>
 /// <param name="Progress">Called after every interval on the coordinator's thread.</param>
 /// <param name="Warning">Called with each first rejection per miner and validator.</param>
 /// <param name="Completion">Completed once with the result.</param>
 internal sealed record CoordinatorContext(
-    RunJournalWriter Journal,
+    RunStreams Streams,
     string ScenarioHocon,
     CancellationToken Cancellation,
     Action<RunProgress>? Progress,
@@ -64,24 +65,37 @@ internal sealed record CoordinatorContext(
     /// <summary>The dispatcher the miner shards run on (its thread count is the run's parallelism).</summary>
     public string? ShardDispatcher { get; init; }
 
+    /// <summary>Called on the coordinator's thread once every stream has recovered (the journal's tables exist), before the first write.</summary>
+    public Action? JournalReady { get; init; }
+
+    /// <summary>True for <c>run --resume</c>: the journal may hold the run's first events (else it must be empty).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>How many intervals the run may play ahead of its journal's writes before it waits for them.</summary>
+    public int JournalWindow { get; init; } = 8;
+
     /// <summary>How long one step (a shard's batch, a validator's ack, a quote) may take before the run fails.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(10);
 }
 
 /// <summary>
-/// The coordinator of one run (a child of <see cref="RunSupervisor"/>): owns the event issuer and the journal writer
-/// and plays the interval grid with a barrier per interval. Per interval k at time t = epoch + k·L:
-/// (1) issue the events due at t (EventIssued); (2) with a market maker, ask it for quotes; (3) IntervalOpened(k, t,
-/// open events) to every miner shard and wait for one batch per shard; (4) append the batches in shard order; (5)
-/// resolve the events due at t (EventResolved) and, with a market maker, let it trade and settle; (6) one
-/// ValidatorStep to every validator and wait for every ack; (7) append the validators' score events in validator
-/// order, report progress and go on to k + 1. Each wait is a <c>Become</c> state. Everything is combined in
-/// canonical order, so the journal depends neither on Akka's thread interleaving nor on the number of workers.
-/// A child that throws is stopped by this actor's supervisor strategy and the run fails naming it (DeathWatch);
-/// a late or duplicate batch is dropped; a step that takes longer than the step timeout fails the run.
-/// Messages sent are never mutated afterwards: each interval builds fresh arrays and lists.
+/// The coordinator of one run (a child of <see cref="RunSupervisor"/>) and the owner of the <c>run</c> stream: owns
+/// the event issuer and plays the interval grid with a barrier per interval. At start it makes its children — miner
+/// shards, validators, market maker, and the stream actors of <c>issuer</c> and <c>shard-n</c> — and waits until every
+/// persistent one has recovered (a damaged or gapped journal fails the run before anything is written). Per interval k
+/// at time t = epoch + k·L: (1) issue the events due at t (EventIssued to the issuer stream); (2) with a market maker,
+/// ask it for quotes; (3) IntervalOpened(k, t, open events) to every miner shard and wait for one batch per shard;
+/// (4) record each batch on its shard's stream; (5) resolve the events due at t (EventResolved) and, with a market
+/// maker, let it trade and settle (it records MarketSettled itself); (6) one ValidatorStep to every validator (each
+/// records its own score events) and wait for every ack; (7) report progress and go on to k + 1. Journal writes run
+/// behind the play: each stream confirms its records (<see cref="Recorded"/>), and the coordinator waits before an
+/// interval when more than <see cref="CoordinatorContext.JournalWindow"/> intervals' records are unconfirmed, and at
+/// the end until every stream has flushed. Every stream's contents are in canonical order, so the journal depends
+/// neither on Akka's thread interleaving nor on the number of workers. A child that throws or whose stream fails is
+/// stopped and the run fails naming it (DeathWatch); a late or duplicate batch is dropped; a step that takes longer
+/// than the step timeout fails the run. Messages sent are never mutated afterwards: each interval builds fresh arrays.
 /// </summary>
-internal sealed class RunCoordinator : ReceiveActor, IWithTimers
+internal sealed class RunCoordinator : RunStreamActor, IWithTimers
 {
     private const string StepTimer = "step";
 
@@ -91,18 +105,27 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
     private readonly IRunWorld _issuer;
     private readonly List<IActorRef> _shards = [];
     private readonly List<IActorRef> _validators = [];
+    private readonly List<IActorRef> _streamActors = [];
     private readonly Dictionary<IActorRef, string> _names = [];
     private readonly Dictionary<IActorRef, Exception> _failures = [];
+    private readonly HashSet<string> _replaying = new(StringComparer.Ordinal);
     private readonly List<long> _openIds = [];
     private readonly List<sbyte> _openChi = [];
     private readonly List<double> _openPrices = [];
     private readonly long _firstInterval;
+    private IActorRef? _issuerStream;
+    private IActorRef[] _shardStreams = [];
     private PredictionBatch?[] _batches = [];
     private List<PredictionBatch> _batchesNow = [];
     private ValidatorStepDone?[] _acks = [];
     private IActorRef? _marketMaker;
     private int _pendingShards;
     private int _pendingValidators;
+    private int _pendingReady;
+    private int _pendingFlush;
+    private long _inFlight;
+    private long _maxInFlight;
+    private long _unverified;
     private long _interval;
     private DateTimeOffset _now;
     private List<IssuedEvent> _issuedNow = [];
@@ -110,6 +133,7 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
     private bool _finished;
 
     public RunCoordinator(Scenario scenario, CoordinatorContext context)
+        : base(JournalIds.Run, context.Streams)
     {
         _scenario = scenario;
         _ctx = context;
@@ -121,7 +145,7 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         var last = t.Epoch + TimeSpan.FromTicks(end * t.IntervalLength.Ticks) < _issuer.LastResolution ? end + 1 : end;
         TotalIntervals = last - _firstInterval + 1;
         _interval = _firstInterval - 1;
-        Receive<StartRun>(_ => Start());
+        Command<StartRun>(_ => Start());
         Common();
     }
 
@@ -137,6 +161,8 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
     /// <summary>A failing child is stopped (never restarted: its state is part of the run) and remembered for <see cref="Terminated"/>.</summary>
     protected override SupervisorStrategy SupervisorStrategy() => new StopAndRecord((child, cause) => _failures[child] = cause);
 
+    protected override void OnRecovered(long storedEvents) => NoteStored(JournalIds.Run, storedEvents);
+
     private void Start()
     {
         var s = _scenario;
@@ -148,27 +174,98 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
             Adopt(_ctx.Parts.Shard(Context, _issuer.CreateShard(shard, first, count), name, _ctx.ShardDispatcher), name, _shards);
         }
 
+        _issuerStream = Stream(JournalIds.Issuer);
+        if (s.Outputs.RecordPredictions)
+        {
+            _shardStreams = [.. Enumerable.Range(0, s.ShardCount).Select(i => Stream(JournalIds.Shard(i)))];
+        }
+
         for (var v = 0; v < s.Validators.Count; v++)
         {
             var state = new ValidatorState(s.Validators[v], s.MinerCount, s.Timeline, s.Outputs.RecordIntervalScores);
             var name = "validator-" + v.ToString(CultureInfo.InvariantCulture);
-            Adopt(_ctx.Parts.Validator(Context, v, state, name), JournalIds.Validator(state.Name), _validators);
+            var pid = JournalIds.Validator(state.Name);
+            _streamActors.Add(Adopt(_ctx.Parts.Validator(Context, v, state, name, pid, _ctx.Streams), pid, _validators));
         }
 
         switch (s.MarketMaker.EffectiveKind(s.World.Kind))
         {
             case "lmsr":
-                _marketMaker = Adopt(_ctx.Parts.MarketMaker(Context, new RunMarketMaker(s, null), "marketmaker"), JournalIds.MarketMaker, null);
+                _marketMaker = Adopt(_ctx.Parts.MarketMaker(Context, new RunMarketMaker(s, null), "marketmaker", _ctx.Streams), JournalIds.MarketMaker, null);
                 break;
             case "replay":
-                _marketMaker = Adopt(_ctx.Parts.MarketMaker(Context, new RunMarketMaker(s, _issuer), "marketmaker"), JournalIds.MarketMaker, null);
+                _marketMaker = Adopt(_ctx.Parts.MarketMaker(Context, new RunMarketMaker(s, _issuer), "marketmaker", _ctx.Streams), JournalIds.MarketMaker, null);
                 break;
         }
 
+        if (_marketMaker is not null)
+        {
+            _streamActors.Add(_marketMaker);
+        }
+
+        _maxInFlight = (long)Math.Max(1, _ctx.JournalWindow) * (1 + _shardStreams.Length + _validators.Count + (_marketMaker is null ? 0 : 1));
         _batches = new PredictionBatch?[s.ShardCount];
         _acks = new ValidatorStepDone?[_validators.Count];
+
+        // Every stream recovers before the first interval: a damaged or gapped journal fails the run before anything is written.
+        _pendingReady = _streamActors.Count;
+        Become(() =>
+        {
+            Command<StreamReady>(r =>
+            {
+                NoteStored(r.PersistenceId, r.StoredEvents);
+                if (--_pendingReady == 0 && !_finished)
+                {
+                    Begin();
+                }
+            });
+            Common();
+        });
+        Arm("the journal's recovery");
+        if (_pendingReady == 0)
+        {
+            Begin();
+        }
+    }
+
+    private IActorRef Stream(string persistenceId)
+    {
+        var child = Context.ActorOf(EventStreamActor.Props(persistenceId, _ctx.Streams), "stream-" + persistenceId);
+        _streamActors.Add(Adopt(child, persistenceId, null));
+        return child;
+    }
+
+    private void NoteStored(string persistenceId, long stored)
+    {
+        if (stored == 0)
+        {
+            return;
+        }
+
+        if (!_ctx.Resume)
+        {
+            Finish(RunState.Failed, new InvalidOperationException($"{_ctx.Streams.Location} already holds a journal ({persistenceId} has {stored} events); a new run needs an empty one (use --resume to continue it, or another schema)"));
+            return;
+        }
+
+        _replaying.Add(persistenceId);
+    }
+
+    private void Begin()
+    {
+        try
+        {
+            _ctx.JournalReady?.Invoke();
+        }
+        catch (IOException e)
+        {
+            Finish(RunState.Failed, e);
+            return;
+        }
+
+        var s = _scenario;
         var start = s.Timeline.Epoch + TimeSpan.FromTicks(_firstInterval * s.Timeline.IntervalLength.Ticks);
-        _ctx.Journal.Append(JournalIds.Run, new RunStarted(s.Name, s.Seed, s.MinerCount, s.Validators.Count, _issuer.TotalEvents, _ctx.ScenarioHocon), start);
+        RecordOwn(new RunStarted(s.Name, s.Seed, s.MinerCount, s.Validators.Count, _issuer.TotalEvents, _ctx.ScenarioHocon), start);
         Between();
     }
 
@@ -180,17 +277,64 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         return child;
     }
 
+    // ---- the journal ------------------------------------------------------------------------------------------------
+
+    private void RecordOwn(ScoreEvent e, DateTimeOffset at)
+    {
+        _inFlight++;
+        var self = Self;
+        Record([e], at.UtcTicks, () => self.Tell(new Recorded(PersistenceId, Replaying), self));
+    }
+
+    private void RecordOn(IActorRef stream, IReadOnlyList<ScoreEvent> events)
+    {
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        _inFlight++;
+        stream.Tell(new RecordEvents(events, _now.UtcTicks), Self);
+    }
+
+    private void OnRecorded(Recorded r)
+    {
+        _inFlight--;
+        if (!r.Replaying)
+        {
+            _replaying.Remove(r.PersistenceId);
+        }
+    }
+
     // ---- phases -------------------------------------------------------------------------------------------------
 
-    /// <summary>Between intervals: the private <see cref="NextInterval"/> opens the next one.</summary>
+    /// <summary>Between intervals: the private <see cref="NextInterval"/> opens the next one once the journal is close enough behind.</summary>
     private void Between()
     {
+        if (_inFlight <= _maxInFlight)
+        {
+            Become(() =>
+            {
+                Command<NextInterval>(_ => OpenInterval());
+                Common();
+            });
+            Self.Tell(NextInterval.Instance, Self);
+            return;
+        }
+
         Become(() =>
         {
-            Receive<NextInterval>(_ => OpenInterval());
+            Command<Recorded>(r =>
+            {
+                OnRecorded(r);
+                if (_inFlight <= _maxInFlight / 2)
+                {
+                    Between();
+                }
+            });
             Common();
         });
-        Self.Tell(NextInterval.Instance, Self);
+        Arm("the journal's writes");
     }
 
     private void OpenInterval()
@@ -205,12 +349,14 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         var tl = _scenario.Timeline;
         _now = tl.Epoch + TimeSpan.FromTicks(_interval * tl.IntervalLength.Ticks);
         _issuedNow = [];
+        var issued = new List<ScoreEvent>();
         foreach (var e in _issuer.IssueUpTo(_now))
         {
-            _ctx.Journal.Append(JournalIds.Issuer, new EventIssued(e.Id, e.IssuedAt.UtcTicks, e.CutoffAt.UtcTicks, e.ResolvesAt.UtcTicks, e.Inputs, e.Reference), _now);
+            issued.Add(new EventIssued(e.Id, e.IssuedAt.UtcTicks, e.CutoffAt.UtcTicks, e.ResolvesAt.UtcTicks, e.Inputs, e.Reference));
             _issuedNow.Add(new IssuedEvent(e.Id, e.IssuedAt, e.CutoffAt, e.ResolvesAt));
         }
 
+        RecordOn(_issuerStream!, issued);
         _issuer.Answerable(_now, _openIds, _openChi, _openPrices);
         _batches = new PredictionBatch?[_batches.Length];
         if (_marketMaker is not null)
@@ -218,7 +364,7 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
             // The market maker's quotes replace the world's prices.
             Become(() =>
             {
-                Receive<Quotes>(OnQuotes);
+                Command<Quotes>(OnQuotes);
                 Common();
             });
             Arm("the market maker's quotes");
@@ -248,7 +394,7 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         _pendingShards = _shards.Count;
         Become(() =>
         {
-            Receive<ShardAnswered>(OnShard);
+            Command<ShardAnswered>(OnShard);
             Common();
         });
         Arm("the miner shards' batches");
@@ -284,40 +430,33 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
             {
                 batches.Add(b);
                 _tally.Predictions += b.AnsweredCount;
-                if (_scenario.Outputs.RecordPredictions)
+                if (_shardStreams.Length > 0)
                 {
-                    _ctx.Journal.Append(JournalIds.Shard(b.Shard), b, _now);
+                    RecordOn(_shardStreams[b.Shard], [b]);
                 }
             }
         }
 
         _resolvedNow = [];
+        var resolved = new List<ScoreEvent>();
         foreach (var e in _issuer.ResolveUpTo(_now))
         {
-            _ctx.Journal.Append(JournalIds.Issuer, new EventResolved(e.Id, e.ResolvesAt.UtcTicks, e.Outcome, e.Truth), _now);
+            resolved.Add(new EventResolved(e.Id, e.ResolvesAt.UtcTicks, e.Outcome, e.Truth));
             _resolvedNow.Add(new ResolvedEvent(e.Id, e.ResolvesAt, e.Outcome == 1));
         }
 
+        RecordOn(_issuerStream!, resolved);
         if (_marketMaker is not null)
         {
             Become(() =>
             {
-                Receive<Traded>(OnTraded);
+                Command<Traded>(_ => StepValidators());
                 Common();
             });
             Arm("the market maker's trades");
+            _inFlight++; // the market maker records its settlements and confirms them
             _marketMaker.Tell(new TradeRequest(_now, batches, _resolvedNow), Self);
             return;
-        }
-
-        StepValidators();
-    }
-
-    private void OnTraded(Traded t)
-    {
-        foreach (var settled in t.Settled)
-        {
-            _ctx.Journal.Append(JournalIds.MarketMaker, settled, _now);
         }
 
         StepValidators();
@@ -336,10 +475,11 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         var step = new ValidatorStep(_interval, _now, _issuedNow, _batchesNow, _resolvedNow) { Prices = _batchesNow.Count > 0 ? [.. _openPrices] : [] };
         Become(() =>
         {
-            Receive<ValidatorStepDone>(OnValidator);
+            Command<ValidatorStepDone>(OnValidator);
             Common();
         });
         Arm("the validators' acks");
+        _inFlight += _validators.Count; // each validator records its score events and confirms them
         foreach (var v in _validators)
         {
             v.Tell(step, Self);
@@ -371,12 +511,6 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
                 continue;
             }
 
-            var pid = JournalIds.Validator(_scenario.Validators[ack.Validator].Name);
-            foreach (var e in ack.Events)
-            {
-                _ctx.Journal.Append(pid, e, _now);
-            }
-
             _tally.Rejected += ack.Rejected;
             foreach (var r in ack.FirstRejections)
             {
@@ -387,10 +521,10 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         _tally.IntervalsDone++;
         _tally.LastDone = _interval;
         _tally.LastDoneTime = _now;
-        _ctx.Progress?.Invoke(new RunProgress(_tally.IntervalsDone, TotalIntervals, _now, _issuer.Issued, _issuer.Resolved, _issuer.TotalEvents, _tally.Predictions, _ctx.Journal.IsReplaying));
+        _ctx.Progress?.Invoke(new RunProgress(_tally.IntervalsDone, TotalIntervals, _now, _issuer.Issued, _issuer.Resolved, _issuer.TotalEvents, _tally.Predictions, _replaying.Count > 0));
         if (_issuer.Done)
         {
-            _ctx.Journal.Append(JournalIds.Run, new RunCompleted(_issuer.Issued, _tally.Predictions, _tally.IntervalsDone), _now);
+            RecordOwn(new RunCompleted(_issuer.Issued, _tally.Predictions, _tally.IntervalsDone), _now);
             Finish(RunState.Complete, null);
             return;
         }
@@ -402,10 +536,11 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
 
     private void Common()
     {
-        Receive<Terminated>(OnChildTerminated);
-        Receive<StepTimedOut>(OnTimeout);
-        Receive<ShardAnswered>(m => Context.GetLogger().Warning("dropped a late batch of shard {0} for interval {1} (playing {2})", m.Batch.Shard, m.Batch.Interval, _interval));
-        Receive<ValidatorStepDone>(m => Context.GetLogger().Warning("dropped a late ack of validator {0} (playing interval {1})", m.Validator, _interval));
+        Command<Terminated>(OnChildTerminated);
+        Command<StepTimedOut>(OnTimeout);
+        Command<Recorded>(OnRecorded);
+        Command<ShardAnswered>(m => Context.GetLogger().Warning("dropped a late batch of shard {0} for interval {1} (playing {2})", m.Batch.Shard, m.Batch.Interval, _interval));
+        Command<ValidatorStepDone>(m => Context.GetLogger().Warning("dropped a late ack of validator {0} (playing interval {1})", m.Validator, _interval));
     }
 
     private void Arm(string waitingFor) =>
@@ -422,11 +557,22 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
     private void OnChildTerminated(Terminated t)
     {
         var who = _names.GetValueOrDefault(t.ActorRef, t.ActorRef.Path.Name);
+        if (_ctx.Streams.FailureOf(who) is { } streamFailure)
+        {
+            Finish(RunState.Failed, streamFailure);
+            return;
+        }
+
         Finish(RunState.Failed, _failures.Remove(t.ActorRef, out var cause)
             ? new InvalidOperationException($"{who}: {cause.Message}", cause)
             : new InvalidOperationException($"{who} stopped during interval {_interval}"));
     }
 
+    /// <summary>
+    /// Ends the run. A complete or interrupted run first waits until every stream has written everything (its journal then
+    /// holds every interval played); a complete run whose journal holds more than the replay made fails. A failed run
+    /// ends at once: what is stored stays a prefix of each stream.
+    /// </summary>
     private void Finish(RunState state, Exception? error)
     {
         if (_finished)
@@ -435,8 +581,59 @@ internal sealed class RunCoordinator : ReceiveActor, IWithTimers
         }
 
         _finished = true;
+        if (state == RunState.Failed)
+        {
+            Complete(state, error);
+            return;
+        }
+
+        _pendingFlush = _streamActors.Count + 1;
+        _unverified = 0;
+        Become(() =>
+        {
+            Command<Flushed>(f =>
+            {
+                _unverified += f.Unverified;
+                if (--_pendingFlush == 0)
+                {
+                    Flushed(state);
+                }
+            });
+            Command<Recorded>(OnRecorded);
+            Command<Terminated>(t =>
+            {
+                _finished = false;
+                OnChildTerminated(t);
+            });
+            Command<StepTimedOut>(_ => Complete(RunState.Failed, new TimeoutException($"the journal did not finish its writes within {_ctx.StepTimeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s")));
+            CommandAny(_ => { });
+        });
+        Arm("the journal's last writes");
+        foreach (var stream in _streamActors)
+        {
+            stream.Tell(FlushStream.Instance, Self);
+        }
+
+        var self = Self;
+        AfterStored(() => self.Tell(new Flushed(PersistenceId, Unverified), self));
+    }
+
+    private void Flushed(RunState state)
+    {
+        if (state == RunState.Complete && _unverified > 0)
+        {
+            Complete(RunState.Failed, new JournalStreamException($"journal {_ctx.Streams.Location}: it holds {_unverified} events past the end of the replayed run (made by another scenario or build?); nothing was written"));
+            return;
+        }
+
+        Complete(state, null);
+    }
+
+    private void Complete(RunState state, Exception? error)
+    {
+        _finished = true;
         Timers.CancelAll();
-        Become(() => ReceiveAny(_ => { }));
+        Become(() => CommandAny(_ => { }));
         _ctx.Completion.TrySetResult(_tally.Result(state, error));
         Context.Stop(Self);
     }

@@ -10,11 +10,11 @@ internal interface IRunParts
     /// <summary>The actor of a miner shard, on <paramref name="dispatcher"/> (null = the default dispatcher).</summary>
     IActorRef Shard(IUntypedActorContext context, IShardModel model, string name, string? dispatcher);
 
-    /// <summary>The actor of validator <paramref name="index"/>.</summary>
-    IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name);
+    /// <summary>The actor of validator <paramref name="index"/>, owner of the stream <paramref name="persistenceId"/>.</summary>
+    IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name, string persistenceId, RunStreams streams);
 
-    /// <summary>The market maker's actor.</summary>
-    IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name);
+    /// <summary>The market maker's actor, owner of the <c>marketmaker</c> stream.</summary>
+    IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name, RunStreams streams);
 }
 
 /// <summary>The real children: <see cref="MinerShardActor"/>, <see cref="ValidatorActor"/>, <see cref="MarketMakerActor"/>.</summary>
@@ -28,11 +28,11 @@ internal sealed class RunParts : IRunParts
         return context.ActorOf(dispatcher is null ? props : props.WithDispatcher(dispatcher), name);
     }
 
-    public IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name) =>
-        context.ActorOf(ValidatorActor.Props(index, state), name);
+    public IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name, string persistenceId, RunStreams streams) =>
+        context.ActorOf(ValidatorActor.Props(index, state, persistenceId, streams), name);
 
-    public IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name) =>
-        context.ActorOf(MarketMakerActor.Props(model), name);
+    public IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name, RunStreams streams) =>
+        context.ActorOf(MarketMakerActor.Props(model, streams), name);
 }
 
 /// <summary>
@@ -78,31 +78,50 @@ internal sealed class MinerShardActor : ReceiveActor
 /// <summary>An asynchronous shard answer failed.</summary>
 internal sealed class ShardFailedException(string message, Exception inner) : Exception(message, inner);
 
-/// <summary>One validator: one <see cref="ValidatorStep"/> in, one <see cref="ValidatorStepDone"/> out, per interval.</summary>
-internal sealed class ValidatorActor : ReceiveActor
+/// <summary>
+/// One validator and the owner of its score stream (<c>validator-name</c>): one <see cref="ValidatorStep"/> in, one
+/// <see cref="ValidatorStepDone"/> out, per interval. It records the step's score events itself and confirms them to
+/// the coordinator with <see cref="Recorded"/> once they are in the journal; the ack does not wait for the write.
+/// </summary>
+internal sealed class ValidatorActor : RunStreamActor
 {
-    public ValidatorActor(int index, ValidatorState state)
+    public ValidatorActor(int index, ValidatorState state, string persistenceId, RunStreams streams)
+        : base(persistenceId, streams)
     {
-        Receive<ValidatorStep>(m =>
+        Command<ValidatorStep>(m =>
         {
             var before = state.Rejected;
             var rejections = new List<RejectedAnswer>();
             var events = state.Step(m, rejections);
-            Sender.Tell(new ValidatorStepDone(index, events, rejections, state.Rejected - before), Self);
+            var coordinator = Sender;
+            Record(events, m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId, Replaying), Self));
+            coordinator.Tell(new ValidatorStepDone(index, events, rejections, state.Rejected - before), Self);
         });
     }
 
-    public static Props Props(int index, ValidatorState state) => Akka.Actor.Props.Create(() => new ValidatorActor(index, state));
+    public static Props Props(int index, ValidatorState state, string persistenceId, RunStreams streams) =>
+        Akka.Actor.Props.Create(() => new ValidatorActor(index, state, persistenceId, streams));
 }
 
-/// <summary>The run's market maker (LMSR or the replay's real prices): quotes, then trades and settles, once per interval.</summary>
-internal sealed class MarketMakerActor : ReceiveActor
+/// <summary>
+/// The run's market maker (LMSR or the replay's real prices) and the owner of the <c>marketmaker</c> stream: quotes,
+/// then trades and settles, once per interval; it records the settlements (MarketSettled) and confirms them with
+/// <see cref="Recorded"/>.
+/// </summary>
+internal sealed class MarketMakerActor : RunStreamActor
 {
-    public MarketMakerActor(RunMarketMaker model)
+    public MarketMakerActor(RunMarketMaker model, RunStreams streams)
+        : base(JournalIds.MarketMaker, streams)
     {
-        Receive<QuoteRequest>(m => Sender.Tell(model.Quote(m), Self));
-        Receive<TradeRequest>(m => Sender.Tell(model.Trade(m), Self));
+        Command<QuoteRequest>(m => Sender.Tell(model.Quote(m), Self));
+        Command<TradeRequest>(m =>
+        {
+            var traded = model.Trade(m);
+            var coordinator = Sender;
+            Record([.. traded.Settled], m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId, Replaying), Self));
+            coordinator.Tell(traded, Self);
+        });
     }
 
-    public static Props Props(RunMarketMaker model) => Akka.Actor.Props.Create(() => new MarketMakerActor(model));
+    public static Props Props(RunMarketMaker model, RunStreams streams) => Akka.Actor.Props.Create(() => new MarketMakerActor(model, streams));
 }

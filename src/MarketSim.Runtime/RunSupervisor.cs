@@ -41,7 +41,8 @@ internal sealed class RunSupervisor : ReceiveActor
         {
             if (_runs.Remove(t.ActorRef, out var ctx))
             {
-                var error = _failures.Remove(t.ActorRef, out var cause) ? Unwrap(cause) : new InvalidOperationException("the run's coordinator stopped before the run finished");
+                var error = _failures.Remove(t.ActorRef, out var cause) ? Unwrap(cause)
+                    : ctx.Streams.FailureOf(MarketSim.Simulation.Journal.JournalIds.Run) ?? new InvalidOperationException("the run's coordinator stopped before the run finished");
                 ctx.Completion.TrySetResult(ctx.Tally.Result(RunState.Failed, error));
             }
         });

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using MarketSim.Journal;
+using MarketSim.Journal.Akka;
 using MarketSim.Journal.Summary;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
@@ -15,13 +16,10 @@ namespace MarketSim.Runtime;
 /// <param name="Warning">Called for each rejected answer logged (first per miner and validator).</param>
 public sealed record RunOptions(CancellationToken Cancellation = default, Action<RunProgress>? Progress = null, Action<string>? Warning = null)
 {
-    /// <summary>SQLite only: cap the journal at this many pages (0 = none) — a write past it fails like a full disk.</summary>
-    public long MaxJournalPages { get; init; }
-
-    /// <summary>Benchmark baseline: play the run but persist nothing (no journal, no summary).</summary>
+    /// <summary>Benchmark baseline: play the run on the same persistent actors with a journal that keeps nothing (<see cref="DiscardingJournal"/>; no summary).</summary>
     public bool DiscardJournal { get; init; }
 
-    /// <summary>The actor system to play on (null = <see cref="MarketSimSystem.Shared"/>, the process's one).</summary>
+    /// <summary>The actor system to play on, configured with the run's journal (null = one started for the run and stopped after it).</summary>
     public MarketSimSystem? System { get; init; }
 }
 
@@ -86,59 +84,40 @@ public static class ScenarioRunner
         var folder = run.Folder;
         CoordinatorResult? result = null;
         var played = TimeSpan.Zero;
+        MarketSimSystem? owned = null;
         try
         {
-            // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
-            var hocon = ScenarioRenderer.ToHocon(DeploymentNeutral(scenario));
-            var deployment = run.Deployment;
-            // The world first: a dataset that cannot be read fails here, in one line, before the journal is touched.
-            var world = BuildWorld(scenario);
-            var writer = options.DiscardJournal ? RunJournalWriter.Discarding() : RunJournals.OpenWriter(scenario, deployment.Persistence, folder, options.MaxJournalPages);
             try
             {
-                if (run.Resume)
+                // The journal's copy of the scenario must not depend on deployment choices (workers, backend): they never change results.
+                var hocon = ScenarioRenderer.ToHocon(DeploymentNeutral(scenario));
+                var deployment = run.Deployment;
+                // The world first: a dataset that cannot be read fails here, in one line, before the journal is touched.
+                var world = BuildWorld(scenario);
+                var target = JournalConfig.For(deployment.Persistence, folder);
+                if (!options.DiscardJournal)
                 {
-                    var stored = RunJournals.OpenReader(deployment.Persistence, folder);
-                    writer.BeginReplay(stored.AllRows(), stored.MaxOrdering(), stored);
-                }
-                else if (writer.LastOrdering > 0)
-                {
-                    throw new InvalidOperationException($"{writer.Location} already holds a journal ({writer.LastOrdering} events); a new run needs an empty one (use --resume to continue it, or another schema)");
+                    RunJournals.Prepare(target);
                 }
 
+                var host = options.System ?? (owned = MarketSimSystem.Start(null, JournalConfig.Akka(target, options.DiscardJournal)));
                 var clock = System.Diagnostics.Stopwatch.StartNew();
-                result = Play(scenario, deployment.Parallelism, world, writer, hocon, options);
-                if (result.State == RunState.Complete)
-                {
-                    writer.CompleteReplay();
-                }
-
-                writer.Dispose();
+                result = Play(scenario, deployment.Parallelism, world, target, hocon, run.Resume, host, options);
                 played = clock.Elapsed;
-            }
-            catch (Exception e) when (result is not null && result.State != RunState.Complete)
-            {
-                // Closing failed after the run already failed (typically for the same reason): report that failure, and this one if it differs.
-                if (!ReferenceEquals(e, result.Error) && e.Message != result.Error?.Message)
+                if (result.State == RunState.Complete && !options.DiscardJournal)
                 {
-                    result = result with { Error = new IOException($"{result.Error?.Message ?? result.State.ToString()}; then {e.Message}", result.Error) };
+                    return Summarise(run, result, played, new QueryJournalReader(host.System, target.Location));
                 }
             }
-            catch
+            catch (Exception e)
             {
-                DisposeQuietly(writer);
-                throw;
+                folder.MarkFailed(DateTimeOffset.UtcNow, Resumable(folder.Path, e.Message));
+                return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
             }
         }
-        catch (Exception e)
+        finally
         {
-            folder.MarkFailed(DateTimeOffset.UtcNow, Resumable(folder.Path, e.Message));
-            return new RunOutcome(RunState.Failed, folder, null, 0, 0, null, null, e);
-        }
-
-        if (result is null)
-        {
-            throw new InvalidOperationException("unreachable: no result");
+            owned?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
         }
 
         switch (result.State)
@@ -151,16 +130,20 @@ public static class ScenarioRunner
                 return new RunOutcome(RunState.Failed, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, result.Error) { PlayTime = played };
         }
 
-        if (options.DiscardJournal)
-        {
-            folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
-            return new RunOutcome(RunState.Complete, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
-        }
+        // A complete run with the discarding journal (the benchmark baseline): nothing to summarise.
+        folder.MarkComplete(DateTimeOffset.UtcNow, result.LastInterval, result.VirtualTime);
+        return new RunOutcome(RunState.Complete, folder, null, result.Intervals, result.Predictions, result.LastInterval, result.VirtualTime, null) { PlayTime = played };
+    }
 
+    /// <summary>The summary of a complete run, read back from its journal through Akka.Persistence.Query, written next to it.</summary>
+    private static RunOutcome Summarise(PreparedRun run, CoordinatorResult result, TimeSpan played, IRunJournalReader reader)
+    {
+        var scenario = run.Scenario;
+        var folder = run.Folder;
         RunSummary summary;
         try
         {
-            using (var reader = RunJournals.OpenReader(run.Deployment.Persistence, folder))
+            using (reader)
             {
                 summary = SummaryBuilder.FromJournal(reader);
             }
@@ -208,18 +191,6 @@ public static class ScenarioRunner
     private static string Resumable(string folder, string message) =>
         message + " (the journal is consistent up to its last write; once the cause is fixed, continue with: marketsim run --resume " + folder + ")";
 
-    private static void DisposeQuietly(RunJournalWriter writer)
-    {
-        try
-        {
-            writer.Dispose();
-        }
-        catch (IOException)
-        {
-            // the first failure is the one reported
-        }
-    }
-
     /// <summary>The scenario's world (<see cref="RunWorlds.Create"/>); a failure becomes a <see cref="WorldException"/> whose one-line message names the world and the cause.</summary>
     internal static IRunWorld BuildWorld(Scenario scenario)
     {
@@ -233,15 +204,16 @@ public static class ScenarioRunner
         }
     }
 
-    private static CoordinatorResult Play(Scenario scenario, int parallelism, IRunWorld world, RunJournalWriter writer, string hocon, RunOptions options)
+    private static CoordinatorResult Play(Scenario scenario, int parallelism, IRunWorld world, JournalConfig.Target target, string hocon, bool resume, MarketSimSystem host, RunOptions options)
     {
-        var host = options.System ?? MarketSimSystem.Shared;
         var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var context = new CoordinatorContext(writer, hocon, options.Cancellation, options.Progress, options.Warning, completion)
+        var context = new CoordinatorContext(new RunStreams(target.Location), hocon, options.Cancellation, options.Progress, options.Warning, completion)
         {
             ShardDispatcher = host.ShardDispatcher(parallelism),
             StepTimeout = host.StepTimeout,
             World = world,
+            Resume = resume,
+            JournalReady = options.DiscardJournal ? null : () => RunJournals.AfterInitialize(target),
         };
         // If /user/runs is gone (the system is shutting down), the run fails with that reason instead of waiting forever.
         var gone = host.Runs.WatchAsync(CancellationToken.None);

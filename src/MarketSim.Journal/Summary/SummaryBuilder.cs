@@ -1,3 +1,4 @@
+using MarketSim.Journal.Akka;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using MarketSim.Scenarios;
@@ -45,7 +46,7 @@ public static class SummaryBuilder
     /// <param name="cost">Replaces the scenario's transaction cost c (<c>metrics.transaction-cost</c>) when given.</param>
     public static RunSummary FromJournal(string journalPath, double? cost = null)
     {
-        using var reader = SqliteJournalReader.Open(journalPath);
+        using var reader = RunJournals.OpenReader(JournalConfig.Sqlite(journalPath));
         return FromJournal(reader, cost);
     }
 

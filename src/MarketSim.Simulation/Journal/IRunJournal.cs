@@ -1,20 +1,7 @@
 namespace MarketSim.Simulation.Journal;
 
-/// <summary>
-/// One journal row exactly as stored (no decoding): what a resumed run compares its replay against, and what a
-/// byte-level comparison of two journals (SQLite against PostgreSQL, resumed against uninterrupted) reads.
-/// </summary>
-/// <param name="Ordering">The <c>ordering</c> column.</param>
-/// <param name="PersistenceId">Persistence id.</param>
-/// <param name="SequenceNr">Sequence number.</param>
-/// <param name="Manifest">Manifest (event type).</param>
-/// <param name="Timestamp">Virtual time, UTC ticks.</param>
-/// <param name="Payload">Serialized event (<see cref="ScoreEventSerializer"/>).</param>
-/// <param name="Tags">Tags, in the order written.</param>
-public sealed record StoredRow(long Ordering, string PersistenceId, long SequenceNr, string Manifest, long Timestamp, byte[] Payload, IReadOnlyList<string> Tags);
-
 /// <summary>One stored event with its envelope (Akka persistence-query style).</summary>
-/// <param name="Ordering">Global order (the <c>ordering</c> column; the offset of tag and all-events queries).</param>
+/// <param name="Ordering">The <c>ordering</c> column: the order in which the database took the row (it interleaves streams differently from run to run; the queries present events in canonical order instead).</param>
 /// <param name="PersistenceId">Persistence id.</param>
 /// <param name="SequenceNr">Sequence number within the persistence id (1, 2, 3, … without gaps).</param>
 /// <param name="Timestamp">Virtual time, UTC ticks.</param>
@@ -23,9 +10,13 @@ public sealed record StoredRow(long Ordering, string PersistenceId, long Sequenc
 public sealed record JournalEnvelope(long Ordering, string PersistenceId, long SequenceNr, long Timestamp, ScoreEvent Event, IReadOnlyList<string> Tags);
 
 /// <summary>
-/// Read side of a run journal, whatever the backend (SQLite file or PostgreSQL schema). Offsets are exclusive: a query
-/// from the last envelope's ordering returns only later events. Decoding failures raise <see cref="JournalCorruptException"/>
-/// naming persistence id and sequence number. Queries are lazy: finish (or dispose) one enumeration before starting the next.
+/// Read side of a run journal, whatever the backend (SQLite file or PostgreSQL schema). Streams are read per persistence
+/// id, in sequence order; queries over several streams (<see cref="EventsByTag"/>, <see cref="AllEvents"/>) merge them in
+/// the run's canonical order — by virtual time, then the order in which a run makes events within one interval (run
+/// start, issues, the shards' batches in shard order, resolutions, settlements, the validators in scenario order, run
+/// end), then sequence number — so that everything read back is the same however the database interleaved the
+/// concurrent writes. Decoding failures raise <see cref="JournalCorruptException"/> naming persistence id and sequence
+/// number. Queries are lazy.
 /// </summary>
 public interface IRunJournalReader : IDisposable
 {
@@ -35,21 +26,15 @@ public interface IRunJournalReader : IDisposable
     /// <summary>Events of one persistence id with from ≤ sequence_nr ≤ to, in sequence order, at most <paramref name="max"/>.</summary>
     IEnumerable<JournalEnvelope> EventsByPersistenceId(string persistenceId, long fromSequenceNr = 1, long toSequenceNr = long.MaxValue, long max = long.MaxValue);
 
-    /// <summary>Events carrying <paramref name="tag"/> with ordering &gt; <paramref name="offset"/>, in ordering.</summary>
-    IEnumerable<JournalEnvelope> EventsByTag(string tag, long offset = 0);
+    /// <summary>Events carrying <paramref name="tag"/>, in canonical order.</summary>
+    IEnumerable<JournalEnvelope> EventsByTag(string tag);
 
-    /// <summary>Every event with ordering &gt; <paramref name="offset"/>, in ordering.</summary>
-    IEnumerable<JournalEnvelope> AllEvents(long offset = 0);
-
-    /// <summary>Every row with ordering &gt; <paramref name="offset"/>, in ordering, undecoded.</summary>
-    IEnumerable<StoredRow> AllRows(long offset = 0);
-
-    /// <summary>The highest <c>ordering</c> stored (0 for an empty journal).</summary>
-    long MaxOrdering();
+    /// <summary>Every event, in canonical order.</summary>
+    IEnumerable<JournalEnvelope> AllEvents();
 
     /// <summary>Persistence ids, sorted (ordinal).</summary>
     IReadOnlyList<string> PersistenceIds();
 
-    /// <summary>Highest sequence number of a persistence id (0 when unknown), deletes included.</summary>
+    /// <summary>Highest sequence number of a persistence id (0 when unknown).</summary>
     long HighestSequenceNr(string persistenceId);
 }

@@ -1,0 +1,249 @@
+using Akka.Actor;
+using Akka.Persistence.Query;
+using Akka.Persistence.Sql.Query;
+using Akka.Streams;
+using Akka.Streams.Dsl;
+using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
+
+namespace MarketSim.Journal.Akka;
+
+/// <summary>
+/// A run journal read through Akka.Persistence.Query — the read journal built into Akka.Persistence.Sql
+/// (<see cref="SqlReadJournal"/>): every stream is read with <c>CurrentEventsByPersistenceId</c>, lazily and with back
+/// pressure, and the multi-stream queries merge the streams in canonical order (<see cref="IRunJournalReader"/>). Works
+/// on any actor system whose configuration names the run's journal (<see cref="JournalConfig.Akka"/>): the run's own
+/// while it plays, or one made just to read (<see cref="Open"/>).
+/// </summary>
+public sealed class QueryJournalReader : IRunJournalReader
+{
+    private readonly ActorSystem _system;
+    private readonly bool _ownsSystem;
+    private readonly SqlReadJournal _queries;
+    private readonly IMaterializer _materializer;
+    private Dictionary<string, int>? _validatorRanks;
+
+    /// <summary>A reader on <paramref name="system"/>; when <paramref name="ownsSystem"/>, disposing it terminates the system.</summary>
+    public QueryJournalReader(ActorSystem system, string location, bool ownsSystem = false)
+    {
+        ArgumentNullException.ThrowIfNull(system);
+        _system = system;
+        _ownsSystem = ownsSystem;
+        Location = location;
+        _queries = PersistenceQuery.Get(system).ReadJournalFor<SqlReadJournal>(JournalConfig.QueryPluginId);
+        _materializer = system.Materializer(namePrefix: "journal-reader");
+    }
+
+    /// <inheritdoc/>
+    public string Location { get; }
+
+    /// <summary>Opens <paramref name="target"/> on an actor system of its own (terminated with the reader).</summary>
+    public static QueryJournalReader Open(JournalConfig.Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var config = global::Akka.Configuration.ConfigurationFactory.ParseString("""
+            akka.loglevel = OFF
+            akka.stdout-loglevel = OFF
+            akka.log-dead-letters = off
+            akka.log-dead-letters-during-shutdown = off
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
+            """).WithFallback(JournalConfig.Akka(target, autoInitialize: false));
+        return new QueryJournalReader(ActorSystem.Create("marketsim-journal", config), target.Location, ownsSystem: true);
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<JournalEnvelope> EventsByPersistenceId(string persistenceId, long fromSequenceNr = 1, long toSequenceNr = long.MaxValue, long max = long.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(persistenceId);
+        if (max <= 0 || toSequenceNr < fromSequenceNr)
+        {
+            yield break;
+        }
+
+        var source = _queries.CurrentEventsByPersistenceId(persistenceId, Math.Max(1, fromSequenceNr), toSequenceNr);
+        var (stop, queue) = source
+            .ViaMaterialized(KillSwitches.Single<EventEnvelope>(), Keep.Right)
+            .ToMaterialized(Sink.Queue<EventEnvelope>(), Keep.Both)
+            .Run(_materializer);
+        var expected = Math.Max(1, fromSequenceNr);
+        long taken = 0;
+        try
+        {
+            while (taken < max)
+            {
+                EventEnvelope? env;
+                try
+                {
+                    var next = queue.PullAsync().GetAwaiter().GetResult();
+                    env = next.HasValue ? next.Value : null;
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    throw new JournalCorruptException(persistenceId, expected, 0, Describe(e), e);
+                }
+
+                if (env is null)
+                {
+                    yield break;
+                }
+
+                if (env.Event is not ScoreEvent evt)
+                {
+                    throw new JournalCorruptException(persistenceId, env.SequenceNr, Ordering(env), $"holds a {env.Event?.GetType().Name ?? "null"}, not a score event");
+                }
+
+                expected = env.SequenceNr + 1;
+                taken++;
+                yield return new JournalEnvelope(Ordering(env), env.PersistenceId, env.SequenceNr, env.Timestamp, evt, env.Tags ?? []);
+            }
+        }
+        finally
+        {
+            stop.Shutdown();
+        }
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<JournalEnvelope> EventsByTag(string tag)
+    {
+        ArgumentNullException.ThrowIfNull(tag);
+        var pids = PersistenceIds().Where(pid => EventsByPersistenceId(pid, 1, 1, 1).Any(e => e.Tags.Contains(tag))).ToList();
+        return Merge(pids).Where(e => e.Tags.Contains(tag));
+    }
+
+    /// <inheritdoc/>
+    public IEnumerable<JournalEnvelope> AllEvents() => Merge(PersistenceIds());
+
+    /// <inheritdoc/>
+    public IReadOnlyList<string> PersistenceIds()
+    {
+        var ids = _queries.CurrentPersistenceIds()
+            .RunWith(Sink.Seq<string>(), _materializer)
+            .GetAwaiter().GetResult();
+        return [.. ids.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)];
+    }
+
+    /// <inheritdoc/>
+    public long HighestSequenceNr(string persistenceId)
+    {
+        long last = 0;
+        foreach (var e in EventsByPersistenceId(persistenceId))
+        {
+            last = e.SequenceNr;
+        }
+
+        return last;
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        if (_ownsSystem)
+        {
+            _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+        }
+    }
+
+    /// <summary>
+    /// The streams <paramref name="pids"/> merged in canonical order: (virtual time, phase of the event within an
+    /// interval, rank of the stream within the phase, sequence number).
+    /// </summary>
+    private IEnumerable<JournalEnvelope> Merge(IReadOnlyList<string> pids)
+    {
+        var heads = new List<IEnumerator<JournalEnvelope>>();
+        try
+        {
+            var queue = new PriorityQueue<int, (long Time, int Phase, int Rank, long Seq)>();
+            foreach (var pid in pids)
+            {
+                var it = EventsByPersistenceId(pid).GetEnumerator();
+                heads.Add(it);
+                if (it.MoveNext())
+                {
+                    queue.Enqueue(heads.Count - 1, Key(it.Current));
+                }
+            }
+
+            while (queue.TryDequeue(out var i, out _))
+            {
+                var it = heads[i];
+                yield return it.Current;
+                if (it.MoveNext())
+                {
+                    queue.Enqueue(i, Key(it.Current));
+                }
+            }
+        }
+        finally
+        {
+            foreach (var it in heads)
+            {
+                it.Dispose();
+            }
+        }
+    }
+
+    private (long Time, int Phase, int Rank, long Seq) Key(JournalEnvelope e) => (e.Timestamp, Phase(e.Event), Rank(e.PersistenceId), e.SequenceNr);
+
+    /// <summary>Where an event comes within one interval of a run (RunCoordinator's order).</summary>
+    private static int Phase(ScoreEvent e) => e switch
+    {
+        RunStarted => 0,
+        EventIssued => 1,
+        PredictionBatch => 2,
+        EventResolved => 3,
+        MarketSettled => 4,
+        RunCompleted => 6,
+        _ => 5,
+    };
+
+    /// <summary>Shards by number, validators in the scenario's order (from RunStarted), anything else by name.</summary>
+    private int Rank(string pid)
+    {
+        if (pid.StartsWith("shard-", StringComparison.Ordinal) && int.TryParse(pid.AsSpan(6), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var shard))
+        {
+            return shard;
+        }
+
+        _validatorRanks ??= ValidatorRanks();
+        return _validatorRanks.TryGetValue(pid, out var rank) ? rank : int.MaxValue;
+    }
+
+    private Dictionary<string, int> ValidatorRanks()
+    {
+        var ranks = new Dictionary<string, int>(StringComparer.Ordinal);
+        var started = EventsByPersistenceId(JournalIds.Run, 1, 1, 1).Select(e => e.Event).OfType<RunStarted>().FirstOrDefault();
+        if (started is null)
+        {
+            return ranks;
+        }
+
+        try
+        {
+            var scenario = ScenarioLoader.LoadString(started.ScenarioHocon, "the journal's RunStarted");
+            for (var v = 0; v < scenario.Validators.Count; v++)
+            {
+                ranks[JournalIds.Validator(scenario.Validators[v].Name)] = v;
+            }
+        }
+        catch (ScenarioException)
+        {
+            // an unreadable scenario: validators merge by name
+        }
+
+        return ranks;
+    }
+
+    private static long Ordering(EventEnvelope e) => e.Offset is Sequence s ? s.Value : 0;
+
+    private static string Describe(Exception e)
+    {
+        var inner = e;
+        while (inner.InnerException is { } i && (inner is AggregateException || inner.GetType().Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true))
+        {
+            inner = i;
+        }
+
+        return inner.Message.ReplaceLineEndings(" ");
+    }
+}
