@@ -102,7 +102,14 @@ public sealed class GoldenRunSpec : IDisposable
         using var conn = new SqliteConnection(builder.ToString());
         conn.Open();
         using var cmd = conn.CreateCommand();
-        cmd.CommandText = "SELECT persistence_id, sequence_nr, manifest, timestamp, tags, payload FROM event_journal ORDER BY persistence_id, sequence_nr";
+        // Akka.Persistence.Sql's tables: the tag of each row is in the tags table (one per event), written ";tag;" as the
+        // journal's tags column held it before the move.
+        cmd.CommandText = """
+            SELECT j.persistence_id, j.sequence_number, j.manifest, j.created,
+                   (SELECT ';' || group_concat(t.tag, ';') || ';' FROM tags t WHERE t.persistence_id = j.persistence_id AND t.sequence_nr = j.sequence_number),
+                   j.message
+            FROM journal j ORDER BY j.persistence_id, j.sequence_number
+            """;
         using var reader = cmd.ExecuteReader();
         var lines = new StringBuilder();
         string? pid = null;
@@ -138,16 +145,16 @@ public sealed class GoldenRunSpec : IDisposable
         Flush();
         reader.Close();
 
-        // The interleaving of the streams: the global order in which rows were appended.
-        using var order = conn.CreateCommand();
-        order.CommandText = "SELECT ordering, persistence_id, sequence_nr FROM event_journal ORDER BY ordering";
-        using var rowsInOrder = order.ExecuteReader();
+        // The order in which the run made its events across streams: the query side's canonical merge (the database's
+        // ordering column interleaves concurrent writers differently on every run). It must be the order the single
+        // writer appended in before the move onto Akka.Persistence.Sql.
+        using var journal = MarketSim.Journal.RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(db));
         using var interleave = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         long total = 0;
-        while (rowsInOrder.Read())
+        foreach (var e in journal.AllEvents())
         {
             total++;
-            interleave.AppendData(Encoding.UTF8.GetBytes($"{rowsInOrder.GetInt64(0)}|{rowsInOrder.GetString(1)}|{rowsInOrder.GetInt64(2)}\n"));
+            interleave.AppendData(Encoding.UTF8.GetBytes($"{total}|{e.PersistenceId}|{e.SequenceNr}\n"));
         }
 
         lines.Append(CultureInfo.InvariantCulture, $"(ordering) rows={total} sha256={Convert.ToHexStringLower(interleave.GetHashAndReset())}\n");

@@ -250,7 +250,7 @@ public sealed class CoordinatorProtocolSpec : Akka.TestKit.Xunit2.TestKit
         public Task<CoordinatorResult> Start(Scenario scenario)
         {
             var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-            var context = new CoordinatorContext(RunJournalWriter.Discarding(), string.Empty, Cancellation, null, null, completion)
+            var context = new CoordinatorContext(new RunStreams("in-memory journal"), string.Empty, Cancellation, null, null, completion)
             {
                 Parts = this,
                 StepTimeout = StepTimeout,
@@ -282,28 +282,39 @@ public sealed class CoordinatorProtocolSpec : Akka.TestKit.Xunit2.TestKit
             return probe.Ref;
         }
 
-        public IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name)
+        public IActorRef Validator(IUntypedActorContext context, int index, ValidatorState state, string name, string persistenceId, RunStreams streams)
         {
             if (index == ThrowingValidator)
             {
-                return context.ActorOf(Props.Create(() => new Throwing("the rule exploded", null)), name);
+                var throwing = context.ActorOf(Props.Create(() => new Throwing("the rule exploded", null)), name);
+                context.Self.Tell(new StreamReady(persistenceId, 0), throwing);
+                return throwing;
             }
 
             var probe = kit.CreateTestProbe(name);
             probe.SetAutoPilot(new DelegateAutoPilot((sender, message) =>
             {
-                if (message is ValidatorStep step)
+                switch (message)
                 {
-                    Steps.Enqueue((index, step));
-                    sender.Tell(new ValidatorStepDone(index, [], [], 0), ActorRefs.NoSender);
+                    case ValidatorStep step:
+                        // A validator records its (here: no) score events and confirms them, and acks the step.
+                        Steps.Enqueue((index, step));
+                        sender.Tell(new Recorded(persistenceId, false), ActorRefs.NoSender);
+                        sender.Tell(new ValidatorStepDone(index, [], [], 0), ActorRefs.NoSender);
+                        break;
+                    case FlushStream:
+                        sender.Tell(new Flushed(persistenceId, 0), ActorRefs.NoSender);
+                        break;
                 }
 
                 return AutoPilot.KeepRunning;
             }));
+            // A validator owns a stream: it reports its recovery before the run starts.
+            context.Self.Tell(new StreamReady(persistenceId, 0), probe.Ref);
             return probe.Ref;
         }
 
-        public IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name) =>
+        public IActorRef MarketMaker(IUntypedActorContext context, RunMarketMaker model, string name, RunStreams streams) =>
             throw new InvalidOperationException("the parity scenario has no market maker");
     }
 
