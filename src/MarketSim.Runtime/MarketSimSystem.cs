@@ -44,9 +44,10 @@ public sealed class MarketSimSystem : IAsyncDisposable
 
     /// <summary>
     /// Starts an actor system with <paramref name="overrides"/> over the reference configuration and, for a run,
-    /// <paramref name="journal"/>: the Akka configuration of its journal (<see cref="MarketSim.Journal.Akka.JournalConfig.Akka"/>).
+    /// <paramref name="journal"/>: the Akka configuration of its journal (<see cref="MarketSim.Journal.Akka.JournalConfig.Akka"/>)
+    /// and <paramref name="journalSetup"/>, its connection options (<see cref="MarketSim.Journal.Akka.JournalConfig.Setup"/>).
     /// </summary>
-    public static MarketSimSystem Start(Config? overrides = null, global::Akka.Configuration.Config? journal = null)
+    public static MarketSimSystem Start(Config? overrides = null, global::Akka.Configuration.Config? journal = null, global::Akka.Actor.Setup.Setup? journalSetup = null)
     {
         var config = (overrides ?? Config.Empty).WithFallback(Reference()).Resolve();
         var akka = config.GetConfig("akka");
@@ -62,6 +63,11 @@ public sealed class MarketSimSystem : IAsyncDisposable
                     if (journal is not null)
                     {
                         builder.AddHocon(journal, HoconAddMode.Append);
+                    }
+
+                    if (journalSetup is not null)
+                    {
+                        builder.AddSetup(journalSetup);
                     }
 
                     builder.WithActors((system, registry) => registry.Register<RunSupervisor>(system.ActorOf(RunSupervisor.Props(), "runs")));

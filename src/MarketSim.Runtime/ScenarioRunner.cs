@@ -100,7 +100,7 @@ public static class ScenarioRunner
                     RunJournals.Prepare(target);
                 }
 
-                var host = options.System ?? (owned = MarketSimSystem.Start(null, JournalConfig.Akka(target, options.DiscardJournal)));
+                var host = options.System ?? (owned = MarketSimSystem.Start(null, JournalConfig.Akka(target, options.DiscardJournal), JournalConfig.Setup(target)));
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 result = Play(scenario, deployment.Parallelism, world, target, hocon, run.Resume, host, options);
                 played = clock.Elapsed;

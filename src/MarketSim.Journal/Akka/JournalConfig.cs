@@ -2,6 +2,8 @@ using System.Globalization;
 using System.Text;
 using Akka.Configuration;
 using Akka.Persistence.Sql;
+using Akka.Persistence.Sql.Config;
+using LinqToDB;
 using MarketSim.Scenarios;
 
 namespace MarketSim.Journal.Akka;
@@ -95,6 +97,10 @@ public static class JournalConfig
                   connection-string = {{conn}}
                   provider-name = {{provider}}
                   table-mapping = default
+                  # Tags in the journal's own tags column (";tag;"): in tag-table mode, Akka.Persistence.Sql 1.5.73 reads
+                  # each event's tags with a subquery that scans the whole tags table, so reading a stream back costs
+                  # O(rows x tags) (0.5 ms per event on a 11,000-event journal).
+                  tag-write-mode = Csv
                   auto-initialize = {{(autoInitialize ? "on" : "off")}}
                   parallelism = {{parallelism}}
                   {{schema}}
@@ -119,6 +125,7 @@ public static class JournalConfig
               }
               query.journal.sql {
                 write-plugin = "{{PluginId}}"
+                tag-read-mode = Csv
                 connection-string = {{conn}}
                 provider-name = {{provider}}
                 table-mapping = default
@@ -127,6 +134,38 @@ public static class JournalConfig
             }
             """);
         return ConfigurationFactory.ParseString(text.ToString()).WithFallback(SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>
+    /// The database connection options of <paramref name="target"/>, for every plugin of the system (Akka.Persistence.Sql's
+    /// <see cref="DataOptionsSetup"/>): on SQLite each connection is put in <c>synchronous = NORMAL</c> after it opens — in WAL
+    /// mode a commit then needs no fsync (the default, FULL, syncs every commit: one per stream write), and a killed process
+    /// still loses nothing that was committed (only an operating-system crash can lose the last commits, never corrupt the
+    /// file). PostgreSQL keeps its server's settings.
+    /// </summary>
+    public static DataOptionsSetup Setup(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var options = new LinqToDB.DataOptions().UseConnectionString(target.Provider, target.ConnectionString);
+        if (!target.IsPostgres)
+        {
+            options = options.UseAfterConnectionOpened(
+                connection => SqlitePragmas(connection),
+                (connection, _) =>
+                {
+                    SqlitePragmas(connection);
+                    return Task.CompletedTask;
+                });
+        }
+
+        return new DataOptionsSetup(options);
+    }
+
+    private static void SqlitePragmas(System.Data.Common.DbConnection connection)
+    {
+        using var cmd = connection.CreateCommand();
+        cmd.CommandText = "PRAGMA synchronous = NORMAL";
+        cmd.ExecuteNonQuery();
     }
 
     private static string Quote(string s) => "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";

@@ -48,7 +48,8 @@ public sealed class QueryJournalReader : IRunJournalReader
             akka.log-dead-letters-during-shutdown = off
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             """).WithFallback(JournalConfig.Akka(target, autoInitialize: false));
-        return new QueryJournalReader(ActorSystem.Create("marketsim-journal", config), target.Location, ownsSystem: true);
+        var setup = global::Akka.Actor.BootstrapSetup.Create().WithConfig(config).And(JournalConfig.Setup(target));
+        return new QueryJournalReader(ActorSystem.Create("marketsim-journal", setup), target.Location, ownsSystem: true);
     }
 
     /// <inheritdoc/>
