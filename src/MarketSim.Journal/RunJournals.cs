@@ -186,7 +186,7 @@ public static class RunJournals
         catch (Exception e) when (e is Npgsql.NpgsqlException or System.Net.Sockets.SocketException or TimeoutException or ArgumentException)
         {
             var server = new Npgsql.NpgsqlConnectionStringBuilder(target.ConnectionString);
-            throw new IOException($"journal {target.Location} on PostgreSQL {server.Host}:{server.Port} (database {server.Database}, user {server.Username}): {e.Message.ReplaceLineEndings(" ")}", e);
+            throw new IOException($"journal {target.Location} at postgres://{server.Host}:{server.Port}/{server.Database} (user {server.Username}): {e.Message.ReplaceLineEndings(" ")}", e);
         }
     }
 }

@@ -63,7 +63,7 @@ public sealed class LlmMinerReplaySpec(LlmServerFixture server) : IDisposable
         var requests = (await server.StatsAsync()).Requests;
 
         Assert.True(first.State == RunState.Complete, first.Error?.ToString());
-        using (var reader = SqliteJournalReader.Open(first.Folder.JournalFile))
+        using (var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(first.Folder.JournalFile)))
         {
             // Every (interval, open market) is asked once per LLM miner: two miners.
             var cells = reader.EventsByTag(JournalIds.PredictionsTag).Select(e => (PredictionBatch)e.Event).Sum(b => b.EventIds.Length);

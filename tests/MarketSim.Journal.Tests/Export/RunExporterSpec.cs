@@ -1,3 +1,5 @@
+using MarketSim.Simulation.Tests.Journal;
+using MarketSim.Journal;
 using System.Globalization;
 using MarketSim.Journal.Export;
 using MarketSim.Journal.Tests.Run;
@@ -22,7 +24,7 @@ public sealed class RunExporterSpec : IDisposable
 
     private static List<JournalEnvelope> Journal(string runDir)
     {
-        using var reader = SqliteJournalReader.Open(Path.Combine(runDir, "journal.db"));
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(Path.Combine(runDir, "journal.db")));
         return [.. reader.AllEvents()];
     }
 
@@ -153,15 +155,16 @@ public sealed class RunExporterSpec : IDisposable
         var runDir = Path.Combine(_support.Directory, "handmade");
         Directory.CreateDirectory(runDir);
         var t0 = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        using (var w = SqliteJournalWriter.Open(Path.Combine(runDir, "journal.db")))
-        {
-            w.Append(JournalIds.Run, new RunStarted("handmade", 1, 2, 0, 2, ""), t0, [JournalIds.LifecycleTag]);
-            w.Append(JournalIds.Issuer, new EventIssued(0, t0, t0 + 10, t0 + 20, 0, "a,\"b\""), t0, [JournalIds.EventsTag]);
-            w.Append(JournalIds.Issuer, new EventIssued(1, t0, t0 + 10, t0 + 20, 0, ""), t0, [JournalIds.EventsTag]);
-            // cells: m0e0 answered 0.25, m0e1 unanswered, m1e0 answered NaN, m1e1 answered 1.5
-            var batch = new PredictionBatch(7, 0, [0, 1], [0, 1], [0.25, double.NaN, double.NaN, 1.5], [0b1101]);
-            w.Append(JournalIds.Shard(0), batch, t0 + 5, [JournalIds.PredictionsTag]);
-        }
+        // cells: m0e0 answered 0.25, m0e1 unanswered, m1e0 answered NaN, m1e1 answered 1.5
+        var batch = new PredictionBatch(7, 0, [0, 1], [0, 1], [0.25, double.NaN, double.NaN, 1.5], [0b1101]);
+        JournalTestData.Write(
+            Path.Combine(runDir, "journal.db"),
+            [
+                (JournalIds.Run, new RunStarted("handmade", 1, 2, 0, 2, ""), t0),
+                (JournalIds.Issuer, new EventIssued(0, t0, t0 + 10, t0 + 20, 0, "a,\"b\""), t0),
+                (JournalIds.Issuer, new EventIssued(1, t0, t0 + 10, t0 + 20, 0, ""), t0),
+                (JournalIds.Shard(0), batch, t0 + 5),
+            ]);
 
         var result = RunExporter.Export(runDir, Path.Combine(runDir, "out"), new ExportOptions(ExportFormat.Parquet));
         Assert.Contains("not complete", result.Warning, StringComparison.Ordinal);
@@ -254,11 +257,12 @@ public sealed class RunExporterSpec : IDisposable
         var runDir = Path.Combine(_support.Directory, "no-detail");
         Directory.CreateDirectory(runDir);
         var t0 = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        using (var w = SqliteJournalWriter.Open(Path.Combine(runDir, "journal.db")))
-        {
-            w.Append(JournalIds.Run, new RunStarted("handmade", 1, 2, 1, 1, ""), t0, [JournalIds.LifecycleTag]);
-            w.Append(JournalIds.Validator("v"), new EventScored("v", 0, 1, 3, [0, 1], [0.5, -0.5], [0.7, 0.3]), t0 + 10, [JournalIds.ScoresTag]);
-        }
+        JournalTestData.Write(
+            Path.Combine(runDir, "journal.db"),
+            [
+                (JournalIds.Run, new RunStarted("handmade", 1, 2, 1, 1, ""), t0),
+                (JournalIds.Validator("v"), new EventScored("v", 0, 1, 3, [0, 1], [0.5, -0.5], [0.7, 0.3]), t0 + 10),
+            ]);
 
         var result = RunExporter.Export(runDir, Path.Combine(runDir, "csv"), new ExportOptions(ExportFormat.Csv));
         Assert.Equal(0, result.Rows["interval_scores"]);
@@ -275,10 +279,11 @@ public sealed class RunExporterSpec : IDisposable
         var runDir = Path.Combine(_support.Directory, "detail");
         Directory.CreateDirectory(runDir);
         var t0 = new DateTime(2024, 1, 1, 0, 0, 0, DateTimeKind.Utc).Ticks;
-        using (var w = SqliteJournalWriter.Open(Path.Combine(runDir, "journal.db")))
-        {
-            w.Append(JournalIds.Validator("v"), new IntervalScored("v", 4, 100, [1.0, 0.5], [3, 8], [0.1, 0.2, 0.3, 0.4], []), t0, [JournalIds.ScoresTag]);
-        }
+        JournalTestData.Write(
+            Path.Combine(runDir, "journal.db"),
+            [
+                (JournalIds.Validator("v"), new IntervalScored("v", 4, 100, [1.0, 0.5], [3, 8], [0.1, 0.2, 0.3, 0.4], []), t0),
+            ]);
 
         var csv = RunExporter.Export(runDir, Path.Combine(runDir, "csv"), new ExportOptions(ExportFormat.Csv));
         Assert.Equal(
@@ -335,7 +340,7 @@ public sealed class RunExporterSpec : IDisposable
 
     private static (string Pid, long Seq) CorruptRow(string file)
     {
-        using var reader = SqliteJournalReader.Open(file);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(file));
         var e = Assert.Throws<JournalCorruptException>(() => reader.AllEvents().Count());
         return (e.PersistenceId, e.SequenceNr);
     }

@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
@@ -76,7 +77,7 @@ public sealed class FaultyMinerSpec : IDisposable
         var (nan, _) = Run("NaN");
         var (silent, _) = Run("none");
 
-        using (var reader = SqliteJournalReader.Open(nan.Folder.JournalFile))
+        using (var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(nan.Folder.JournalFile)))
         {
             var batches = reader.EventsByTag(JournalIds.PredictionsTag).Select(e => e.Event).OfType<PredictionBatch>().Where(b => b.MinerIds.Contains(2)).ToList();
             Assert.NotEmpty(batches);
@@ -87,7 +88,7 @@ public sealed class FaultyMinerSpec : IDisposable
             });
         }
 
-        using (var reader = SqliteJournalReader.Open(silent.Folder.JournalFile))
+        using (var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(silent.Folder.JournalFile)))
         {
             var batches = reader.EventsByTag(JournalIds.PredictionsTag).Select(e => e.Event).OfType<PredictionBatch>().Where(b => b.MinerIds.Contains(2)).ToList();
             Assert.All(batches, b =>

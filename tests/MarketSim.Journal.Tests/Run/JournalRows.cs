@@ -2,28 +2,30 @@ using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Journal.Tests.Run;
 
-/// <summary>Row-by-row equality of two run journals, whatever their backends (also linked into MarketSim.Node.Tests).</summary>
+/// <summary>One stored event as the query side gives it back, with its payload bytes.</summary>
+internal sealed record StreamRow(string PersistenceId, long SequenceNr, string Manifest, long Timestamp, string Tags, byte[] Payload);
+
+/// <summary>Stream-by-stream equality of two run journals, whatever their backends.</summary>
 internal static class JournalRows
 {
-    /// <summary>Every row of <paramref name="reader"/> (disposes it).</summary>
-    public static List<StoredRow> Read(IRunJournalReader reader)
+    /// <summary>Every event of <paramref name="reader"/> in canonical order (disposes it).</summary>
+    public static List<StreamRow> Read(IRunJournalReader reader)
     {
         using (reader)
         {
-            return [.. reader.AllRows()];
+            return [.. reader.AllEvents().Select(e => new StreamRow(e.PersistenceId, e.SequenceNr, ScoreEventSerializer.ManifestOf(e.Event), e.Timestamp, string.Join(';', e.Tags), ScoreEventSerializer.Serialize(e.Event)))];
         }
     }
 
-    /// <summary>Same count, and per row the same ordering, persistence id, sequence number, manifest, timestamp, tags and payload bytes.</summary>
-    public static void AssertSame(IReadOnlyList<StoredRow> expected, IReadOnlyList<StoredRow> actual)
+    /// <summary>Same count, and per event the same persistence id, sequence number, manifest, virtual time, tags and payload bytes.</summary>
+    public static void AssertSame(IReadOnlyList<StreamRow> expected, IReadOnlyList<StreamRow> actual)
     {
         Assert.Equal(expected.Count, actual.Count);
         for (var i = 0; i < expected.Count; i++)
         {
             var (e, a) = (expected[i], actual[i]);
-            Assert.Equal((e.Ordering, e.PersistenceId, e.SequenceNr, e.Manifest, e.Timestamp), (a.Ordering, a.PersistenceId, a.SequenceNr, a.Manifest, a.Timestamp));
-            Assert.Equal(e.Tags, a.Tags);
-            Assert.True(e.Payload.AsSpan().SequenceEqual(a.Payload), $"payload of row {e.Ordering} differs");
+            Assert.Equal((e.PersistenceId, e.SequenceNr, e.Manifest, e.Timestamp, e.Tags), (a.PersistenceId, a.SequenceNr, a.Manifest, a.Timestamp, a.Tags));
+            Assert.True(e.Payload.AsSpan().SequenceEqual(a.Payload), $"payload of {e.PersistenceId}#{e.SequenceNr} differs");
         }
     }
 }

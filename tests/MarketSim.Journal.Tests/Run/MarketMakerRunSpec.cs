@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
 
@@ -27,7 +28,7 @@ public sealed class MarketMakerRunSpec : IDisposable
         var outcome = _runs.Run("parity-cliff-fog.conf", Lmsr, seed: 4);
 
         Assert.True(outcome.State == RunState.Complete, outcome.Error?.ToString());
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var settled = reader.EventsByPersistenceId(JournalIds.MarketMaker).Select(e => Assert.IsType<MarketSettled>(e.Event)).ToList();
         Assert.Equal(40, settled.Count);
         Assert.All(settled, s => Assert.True(s.MarketMakerPnl >= -(20 * Math.Log(2)) - 1e-9, $"market {s.EventId}: loss {s.MarketMakerPnl} beyond b ln 2"));

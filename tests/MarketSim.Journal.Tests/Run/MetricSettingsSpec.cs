@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using System.Text.Json;
 using MarketSim.Journal.Summary;
 using MarketSim.Scenarios;
@@ -86,7 +87,7 @@ public sealed class MetricSettingsSpec : IDisposable
             group.AddRange(Enumerable.Repeat(i, summary.Forecasters[i].Miners));
         }
 
-        using var reader = SqliteJournalReader.Open(journal);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(journal));
         var truth = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventResolved>().ToDictionary(r => r.EventId, r => r.Truth);
         var gaps = summary.Forecasters.Select(_ => new List<double>()).ToArray();
         foreach (var b in reader.EventsByTag(JournalIds.PredictionsTag).Select(e => e.Event).OfType<PredictionBatch>())

@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Polymarket.Dataset;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
@@ -67,7 +68,7 @@ public sealed class PolymarketRunSpec : IDisposable
         var outcome = Run(Scenario(Dataset()), "a");
 
         Assert.True(outcome.State == RunState.Complete, outcome.Error?.ToString());
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToList();
         var resolved = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventResolved>().ToList();
         Assert.Equal(7, issued.Count); // 10 − 3 training markets
@@ -143,7 +144,7 @@ public sealed class PolymarketRunSpec : IDisposable
         var outcome = Run(file, "prices");
 
         Assert.True(outcome.State == RunState.Complete, outcome.Error?.ToString());
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToDictionary(e => e.EventId);
         foreach (var env in reader.EventsByTag(JournalIds.PredictionsTag))
         {

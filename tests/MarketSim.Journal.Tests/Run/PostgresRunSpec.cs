@@ -1,3 +1,5 @@
+using MarketSim.Simulation.Journal;
+using MarketSim.Journal.Akka;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
 using Npgsql;
@@ -24,7 +26,7 @@ public sealed class PostgresRunSpec : IDisposable
     {
         foreach (var schema in _schemas)
         {
-            PostgresRunJournal.Drop(ConnectionString, schema);
+            DropSchema(schema);
         }
 
         _runs.Dispose();
@@ -47,7 +49,7 @@ public sealed class PostgresRunSpec : IDisposable
 
         Assert.Equal(RunState.Complete, pg.State);
         Assert.False(File.Exists(pg.Folder.JournalFile), "a PostgreSQL run writes no journal.db");
-        JournalRows.AssertSame(JournalRows.Read(SqliteJournalReader.Open(sqlite.Folder.JournalFile)), JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema)));
+        JournalRows.AssertSame(JournalRows.Read(RunJournals.OpenReader(JournalConfig.Sqlite(sqlite.Folder.JournalFile))), JournalRows.Read(Postgres(schema)));
         Assert.Equal(File.ReadAllBytes(sqlite.Folder.SummaryJsonFile), File.ReadAllBytes(pg.Folder.SummaryJsonFile));
 
         // The run folder says where its journal is, without the password; RunJournals finds it from the folder alone.
@@ -58,7 +60,7 @@ public sealed class PostgresRunSpec : IDisposable
         var ids = reader.PersistenceIds();
         Assert.Equal(["issuer", "run", "shard-0", "shard-1"], ids.Take(4));
         Assert.Equal("validator-peer-1.5.5", ids[^1]);
-        Assert.Equal(JournalRows.Read(SqliteJournalReader.Open(sqlite.Folder.JournalFile)).Count(r => r.PersistenceId == "issuer"), reader.HighestSequenceNr("issuer"));
+        Assert.Equal(JournalRows.Read(RunJournals.OpenReader(JournalConfig.Sqlite(sqlite.Folder.JournalFile))).Count(r => r.PersistenceId == "issuer"), reader.HighestSequenceNr("issuer"));
     }
 
     [Fact]
@@ -78,7 +80,7 @@ public sealed class PostgresRunSpec : IDisposable
                 admin.Open();
 
                 // Journal writes run on their own thread: let the first transactions land, then pull the plug.
-                using (var rows = new NpgsqlCommand($"SELECT count(*) FROM {schema}.event_journal", admin))
+                using (var rows = new NpgsqlCommand($"SELECT count(*) FROM {schema}.journal", admin))
                 {
                     var clock = System.Diagnostics.Stopwatch.StartNew();
                     while ((long)rows.ExecuteScalar()! < 50 && clock.Elapsed < TimeSpan.FromSeconds(30))
@@ -95,17 +97,18 @@ public sealed class PostgresRunSpec : IDisposable
 
         Assert.True(killed);
         Assert.Equal(RunState.Failed, failed.State);
-        Assert.Contains("rolled back", failed.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("failed", failed.Error!.Message, StringComparison.Ordinal);
+        Assert.Contains("postgres:" + schema, failed.Error.Message, StringComparison.Ordinal);
         Assert.Contains("--resume", File.ReadAllText(failed.Folder.StatusFile), StringComparison.Ordinal);
-        var kept = JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema));
+        var kept = JournalRows.Read(Postgres(schema));
         Assert.NotEmpty(kept);
-        Assert.Equal(Enumerable.Range(1, kept.Count).Select(i => (long)i), kept.Select(r => r.Ordering)); // a gap-free prefix
+        Assert.All(kept.GroupBy(r => r.PersistenceId), g => Assert.Equal(Enumerable.Range(1, g.Count()).Select(i => (long)i), g.Select(r => r.SequenceNr))); // gap-free prefixes
 
         // The password is not in scenario.conf: give the connection string again, as a user would.
         var resumed = ScenarioRunner.Run(RunPreparation.Resume(failed.Folder.Path, ["marketsim.persistence.postgres.connection-string=" + ConnectionString]));
 
         Assert.Equal(RunState.Complete, resumed.State);
-        JournalRows.AssertSame(JournalRows.Read(SqliteJournalReader.Open(reference.Folder.JournalFile)), JournalRows.Read(PostgresRunJournal.Open(ConnectionString, schema)));
+        JournalRows.AssertSame(JournalRows.Read(RunJournals.OpenReader(JournalConfig.Sqlite(reference.Folder.JournalFile))), JournalRows.Read(Postgres(schema)));
         Assert.Equal(File.ReadAllBytes(reference.Folder.SummaryJsonFile), File.ReadAllBytes(failed.Folder.SummaryJsonFile));
     }
 
@@ -133,5 +136,16 @@ public sealed class PostgresRunSpec : IDisposable
         Assert.DoesNotContain("secret-pw", outcome.Error.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", File.ReadAllText(outcome.Folder.StatusFile), StringComparison.Ordinal);
         Assert.DoesNotContain("secret-pw", File.ReadAllText(outcome.Folder.ScenarioFile), StringComparison.Ordinal);
+    }
+
+    private static IRunJournalReader Postgres(string schema) =>
+        RunJournals.OpenReader(new JournalConfig.Target(JournalConfig.PostgresProvider, ConnectionString, schema, "postgres:" + schema));
+
+    private static void DropSchema(string schema)
+    {
+        using var conn = new NpgsqlConnection(ConnectionString);
+        conn.Open();
+        using var cmd = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", conn);
+        cmd.ExecuteNonQuery();
     }
 }

@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
@@ -6,11 +7,14 @@ using Microsoft.Data.Sqlite;
 
 namespace MarketSim.Journal.Tests.Run;
 
-/// <summary>Resume after an interruption, a damaged journal, and a failed write (SQLite backend).</summary>
+/// <summary>
+/// Resume through Akka's recovery (SQLite backend): after an interruption, and refused in one line — naming the stream
+/// and sequence number, before anything is appended — for a damaged row, a gap, a journal longer than the scenario
+/// makes and one written by another seed. (A full disk is RunFailureSpec's, in MarketSim.Cli.Tests, on a real tmpfs.)
+/// </summary>
 public sealed class ResumeSpec : IDisposable
 {
-    // Small flushes, so that a capped journal fills up mid-run.
-    private static readonly string[] Small = ["timeline.events=60", "shard-size=5", "outputs.journal.flush-events=16"];
+    private static readonly string[] Small = ["timeline.events=60", "shard-size=5"];
     private readonly RunTestSupport _runs = new();
 
     public void Dispose() => _runs.Dispose();
@@ -34,11 +38,7 @@ public sealed class ResumeSpec : IDisposable
     private static RunOutcome Resume(RunFolder folder, RunOptions? options = null) =>
         ScenarioRunner.Run(RunPreparation.Resume(folder.Path, null), options);
 
-    private static long Rows(string journal)
-    {
-        using var r = SqliteJournalReader.Open(journal);
-        return r.AllRows().LongCount();
-    }
+    private static List<StreamRow> Rows(string journal) => JournalRows.Read(RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(journal)));
 
     private static void Exec(string journal, string sql)
     {
@@ -46,11 +46,11 @@ public sealed class ResumeSpec : IDisposable
         c.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
+        Assert.Equal(1, cmd.ExecuteNonQuery());
     }
 
     [Fact]
-    public void An_interrupted_run_resumes_to_the_journal_and_summary_of_an_uninterrupted_run()
+    public void An_interrupted_run_resumes_to_the_streams_and_summary_of_an_uninterrupted_run()
     {
         var reference = Reference();
         var stopped = Interrupted(afterIntervals: 40);
@@ -60,28 +60,28 @@ public sealed class ResumeSpec : IDisposable
         var resumed = Resume(stopped.Folder, new RunOptions(Progress: progress.Add));
 
         Assert.Equal(RunState.Complete, resumed.State);
-        Assert.Equal(File.ReadAllBytes(reference.Folder.JournalFile), File.ReadAllBytes(stopped.Folder.JournalFile));
+        JournalRows.AssertSame(Rows(reference.Folder.JournalFile), Rows(stopped.Folder.JournalFile));
         Assert.Equal(File.ReadAllBytes(reference.Folder.SummaryJsonFile), File.ReadAllBytes(stopped.Folder.SummaryJsonFile));
         Assert.True(progress[0].Replaying, "the first intervals are replayed against the stored journal");
         Assert.False(progress[^1].Replaying, "the last intervals are new");
     }
 
     [Fact]
-    public void A_damaged_payload_stops_the_resume_naming_persistence_id_and_sequence_number_and_writes_nothing()
+    public void A_damaged_row_stops_the_resume_in_recovery_naming_persistence_id_and_sequence_number_and_writes_nothing()
     {
         var stopped = Interrupted(afterIntervals: 40);
         var journal = stopped.Folder.JournalFile;
         var before = Rows(journal);
-        // Flip one bit of the 5th event of the issuer's stream.
+        // Flip one bit of the 5th event of the issuer's stream (its CRC-32C no longer matches).
         using (var c = new SqliteConnection($"Data Source={journal};Pooling=false"))
         {
             c.Open();
             using var read = c.CreateCommand();
-            read.CommandText = "SELECT payload FROM event_journal WHERE persistence_id = 'issuer' AND sequence_nr = 5";
+            read.CommandText = "SELECT message FROM journal WHERE persistence_id = 'issuer' AND sequence_number = 5";
             var payload = (byte[])read.ExecuteScalar()!;
             payload[8] ^= 1;
             using var write = c.CreateCommand();
-            write.CommandText = "UPDATE event_journal SET payload = $p WHERE persistence_id = 'issuer' AND sequence_nr = 5";
+            write.CommandText = "UPDATE journal SET message = $p WHERE persistence_id = 'issuer' AND sequence_number = 5";
             write.Parameters.AddWithValue("$p", payload);
             Assert.Equal(1, write.ExecuteNonQuery());
         }
@@ -89,26 +89,30 @@ public sealed class ResumeSpec : IDisposable
         var resumed = Resume(stopped.Folder);
 
         Assert.Equal(RunState.Failed, resumed.State);
-        var e = Assert.IsType<JournalDivergedException>(resumed.Error);
-        Assert.Equal("issuer", e.PersistenceId);
-        Assert.Equal(5, e.SequenceNr);
-        Assert.Contains("'issuer'", e.Message, StringComparison.Ordinal);
-        Assert.Equal(before, Rows(journal));
+        var e = Assert.IsType<JournalStreamException>(resumed.Error);
+        Assert.Contains("issuer #5", e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
         Assert.Contains("\"failed\"", File.ReadAllText(stopped.Folder.StatusFile), StringComparison.Ordinal);
+        // Nothing was appended anywhere: every stream is as it was (the damaged row is kept as it is).
+        using var c2 = Open(journal);
+        using var count = c2.CreateCommand();
+        count.CommandText = "SELECT count(*) FROM journal";
+        Assert.Equal((long)before.Count, count.ExecuteScalar());
     }
 
     [Fact]
-    public void A_gap_in_the_journal_stops_the_resume_at_the_missing_row()
+    public void A_gap_in_a_stream_stops_the_resume_before_anything_is_appended()
     {
         var stopped = Interrupted(afterIntervals: 40);
-        Exec(stopped.Folder.JournalFile, "DELETE FROM event_journal WHERE ordering = 7");
+        Exec(stopped.Folder.JournalFile, "DELETE FROM journal WHERE persistence_id = 'issuer' AND sequence_number = 7");
+        var before = Rows(stopped.Folder.JournalFile);
 
         var resumed = Resume(stopped.Folder);
 
         Assert.Equal(RunState.Failed, resumed.State);
-        var e = Assert.IsType<JournalDivergedException>(resumed.Error);
-        Assert.Equal(7, e.Ordering);
-        Assert.Contains("gap", e.Message, StringComparison.Ordinal);
+        var e = Assert.IsType<JournalStreamException>(resumed.Error);
+        Assert.Contains("issuer jumps from #6 to #8", e.Message, StringComparison.Ordinal);
+        JournalRows.AssertSame(before, Rows(stopped.Folder.JournalFile));
     }
 
     [Fact]
@@ -117,43 +121,33 @@ public sealed class ResumeSpec : IDisposable
         var reference = Reference();
         var stopped = Interrupted(afterIntervals: 40);
         File.Copy(reference.Folder.JournalFile, stopped.Folder.JournalFile, overwrite: true);
-        Exec(stopped.Folder.JournalFile, "INSERT INTO event_journal (ordering, persistence_id, sequence_nr, is_deleted, manifest, timestamp, payload, tags, serializer_id) SELECT ordering + 1000000, persistence_id, sequence_nr + 1000000, 0, manifest, timestamp, payload, tags, serializer_id FROM event_journal WHERE ordering = 1");
+        Exec(stopped.Folder.JournalFile, "INSERT INTO journal (created, deleted, persistence_id, sequence_number, message, tags, manifest, identifier) SELECT created, deleted, persistence_id, sequence_number + 1, message, tags, manifest, identifier FROM journal WHERE persistence_id = 'issuer' ORDER BY sequence_number DESC LIMIT 1");
 
         var resumed = Resume(stopped.Folder);
 
         Assert.Equal(RunState.Failed, resumed.State);
-        Assert.Contains("goes on past the end", Assert.IsType<JournalDivergedException>(resumed.Error).Message, StringComparison.Ordinal);
+        Assert.Contains("past the end of the replayed run", Assert.IsType<JournalStreamException>(resumed.Error).Message, StringComparison.Ordinal);
     }
 
     [Fact]
-    public void A_full_disk_fails_the_run_loudly_leaves_a_consistent_journal_and_the_run_resumes_once_there_is_room()
+    public void A_resume_of_another_scenario_is_refused_naming_the_first_event_that_differs()
     {
-        var reference = Reference();
-        var pages = new FileInfo(reference.Folder.JournalFile).Length / 4096;
+        var stopped = Interrupted(afterIntervals: 40);
+        // The run's first event records the scenario; a journal written by another seed cannot be continued.
+        var other = _runs.Run("parity-cliff-fog.conf", Small, seed: 4);
+        File.Copy(other.Folder.JournalFile, stopped.Folder.JournalFile, overwrite: true);
 
-        var full = _runs.Run("parity-cliff-fog.conf", Small, seed: 3, options: new RunOptions { MaxJournalPages = pages / 2 });
+        var resumed = Resume(stopped.Folder);
 
-        Assert.Equal(RunState.Failed, full.State);
-        Assert.Contains("full", full.Error!.Message, StringComparison.OrdinalIgnoreCase);
-        var status = File.ReadAllText(full.Folder.StatusFile);
-        Assert.Contains("\"failed\"", status, StringComparison.Ordinal);
-        Assert.Contains("--resume", status, StringComparison.Ordinal);
-        using (var c = new SqliteConnection($"Data Source={full.Folder.JournalFile};Mode=ReadOnly;Pooling=false"))
-        {
-            c.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "PRAGMA integrity_check";
-            Assert.Equal("ok", cmd.ExecuteScalar());
-        }
+        Assert.Equal(RunState.Failed, resumed.State);
+        Assert.Contains("differs from what the replay makes", Assert.IsType<JournalStreamException>(resumed.Error).Message, StringComparison.Ordinal);
+    }
 
-        var kept = Rows(full.Folder.JournalFile);
-        Assert.InRange(kept, 1, Rows(reference.Folder.JournalFile) - 1);
-
-        var resumed = Resume(full.Folder);
-
-        Assert.Equal(RunState.Complete, resumed.State);
-        Assert.Equal(File.ReadAllBytes(reference.Folder.JournalFile), File.ReadAllBytes(full.Folder.JournalFile));
-        Assert.Equal(File.ReadAllBytes(reference.Folder.SummaryJsonFile), File.ReadAllBytes(full.Folder.SummaryJsonFile));
+    private static SqliteConnection Open(string journal)
+    {
+        var c = new SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=false");
+        c.Open();
+        return c;
     }
 
     [Fact]

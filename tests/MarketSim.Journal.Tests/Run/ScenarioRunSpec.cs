@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Journal.Summary;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
@@ -25,7 +26,7 @@ public sealed class ScenarioRunSpec : IDisposable
         Assert.True(File.Exists(outcome.Folder.SummaryMarkdownFile));
         Assert.Equal(11L * 60 * 6, outcome.Predictions);
 
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var all = reader.AllEvents().ToList();
         Assert.IsType<RunStarted>(all[0].Event);
         var done = Assert.IsType<RunCompleted>(all[^1].Event);
@@ -103,7 +104,7 @@ public sealed class ScenarioRunSpec : IDisposable
         Assert.Equal(outcome.LastInterval, status.Interval);
         Assert.NotNull(status.VirtualTime);
         Assert.False(File.Exists(outcome.Folder.SummaryJsonFile));
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var all = reader.AllEvents().Select(e => e.Event).ToList();
         Assert.IsType<RunStarted>(all[0]);
         Assert.DoesNotContain(all, e => e is RunCompleted);
@@ -120,7 +121,7 @@ public sealed class ScenarioRunSpec : IDisposable
         Assert.Equal(seen[^1].TotalIntervals, seen[^1].Interval);
         Assert.Equal(60, seen[^1].EventsResolved);
         Assert.Equal(outcome.Predictions, seen[^1].Predictions);
-        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First.VirtualTime < p.Second.VirtualTime));
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.Item1.VirtualTime < p.Item2.VirtualTime));
     }
 
     [Theory]

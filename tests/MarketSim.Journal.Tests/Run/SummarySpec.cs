@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using MarketSim.Journal.Summary;
 using MarketSim.Scoring.Metrics;
 using MarketSim.Simulation.Journal;
@@ -78,7 +79,7 @@ public sealed class SummarySpec : IDisposable
     public void Group_calibration_on_S_agrees_with_GroupCalibration_WorstCell_over_the_events()
     {
         var outcome = _support.Run("groupstress.conf", ["timeline.events=400"]);
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToList();
         var resolved = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventResolved>().ToDictionary(r => r.EventId);
         var d = 14;

@@ -1,3 +1,4 @@
+using MarketSim.Journal;
 using System.Text.Json;
 using MarketSim.Journal.Summary;
 using MarketSim.Scoring.Metrics;
@@ -47,7 +48,7 @@ public sealed class WorstGroupSpec : IDisposable
         Assert.Equal(20, s.GroupSubsetsEvaluated); // C(6, 3)
 
         // Per event, every miner answers the same value in all scored intervals: the cell mean over answers is the mean over events.
-        using var reader = SqliteJournalReader.Open(outcome.Folder.JournalFile);
+        using var reader = RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(outcome.Folder.JournalFile));
         var issued = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventIssued>().ToList();
         var truth = reader.EventsByPersistenceId(JournalIds.Issuer).Select(e => e.Event).OfType<EventResolved>().ToDictionary(r => r.EventId, r => r.Truth);
         var answer = new Dictionary<(long Event, int Miner), double>();
