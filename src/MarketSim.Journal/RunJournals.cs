@@ -55,6 +55,41 @@ public static class RunJournals
         }
     }
 
+    /// <summary>
+    /// Once the run's actor system is gone: releases the pooled connections, and on SQLite folds the write-ahead log back
+    /// into journal.db (<c>wal_checkpoint(TRUNCATE)</c>), so that the file alone holds the whole journal when the run
+    /// ends (a copied or archived journal.db needs no <c>-wal</c> beside it).
+    /// </summary>
+    public static void Close(JournalConfig.Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        if (target.IsPostgres)
+        {
+            Npgsql.NpgsqlConnection.ClearAllPools();
+            return;
+        }
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        if (!File.Exists(Path.GetFullPath(target.Location)))
+        {
+            return;
+        }
+
+        var b = new Microsoft.Data.Sqlite.SqliteConnectionStringBuilder(target.ConnectionString) { Pooling = false };
+        try
+        {
+            using var conn = new Microsoft.Data.Sqlite.SqliteConnection(b.ToString());
+            conn.Open();
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+            cmd.ExecuteNonQuery();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // The log stays beside the file (full disk, read-only folder): SQLite replays it on the next open.
+        }
+    }
+
     /// <summary>Opens the journal of a run for reading, on the backend <paramref name="persistence"/> names (through Akka.Persistence.Query).</summary>
     public static IRunJournalReader OpenReader(PersistenceSettings persistence, RunFolder folder)
     {

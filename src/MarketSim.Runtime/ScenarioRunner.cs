@@ -85,6 +85,7 @@ public static class ScenarioRunner
         CoordinatorResult? result = null;
         var played = TimeSpan.Zero;
         MarketSimSystem? owned = null;
+        JournalConfig.Target? journal = null;
         try
         {
             try
@@ -94,7 +95,7 @@ public static class ScenarioRunner
                 var deployment = run.Deployment;
                 // The world first: a dataset that cannot be read fails here, in one line, before the journal is touched.
                 var world = BuildWorld(scenario);
-                var target = JournalConfig.For(deployment.Persistence, folder);
+                var target = journal = JournalConfig.For(deployment.Persistence, folder);
                 if (!options.DiscardJournal)
                 {
                     RunJournals.Prepare(target);
@@ -118,6 +119,10 @@ public static class ScenarioRunner
         finally
         {
             owned?.DisposeAsync().AsTask().Wait(TimeSpan.FromSeconds(30));
+            if (owned is not null && journal is not null && !options.DiscardJournal)
+            {
+                RunJournals.Close(journal);
+            }
         }
 
         switch (result.State)

@@ -182,7 +182,10 @@ public sealed partial class RunCommandSpec : IDisposable
         }
         finally
         {
-            MarketSim.Journal.PostgresRunJournal.Drop(cs, schema);
+            using var conn = new Npgsql.NpgsqlConnection(cs);
+            conn.Open();
+            using var drop = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{schema}\" CASCADE", conn);
+            drop.ExecuteNonQuery();
         }
     }
 }

@@ -82,7 +82,6 @@ public sealed class AkkaJournalSpec : IDisposable
         // Virtual time never goes back; within a time, the run's start comes first and resolutions after the batches.
         Assert.True(fromA.Zip(fromA.Skip(1)).All(p => p.Item1.Timestamp <= p.Item2.Timestamp));
         Assert.Equal(("run", 1L), (fromA[0].PersistenceId, fromA[0].SequenceNr));
-        Assert.Equal(("run", 2L), (fromA[^1].PersistenceId, fromA[^1].SequenceNr));
         // The golden runs (MarketSim.Golden.Tests) check the merge against the order a single writer appended in.
     }
 

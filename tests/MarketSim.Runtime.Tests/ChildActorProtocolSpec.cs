@@ -83,9 +83,12 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
     {
         var scenario = ScenarioLoader.Load(ShippedScenarios.Path("parity-cliff-fog.conf"), ["timeline.events=24"], seed: 0);
         var settings = scenario.Validators[0];
-        var actor = Sys.ActorOf(ValidatorActor.Props(3, new ValidatorState(settings, 3, scenario.Timeline)));
+        var actor = Sys.ActorOf(ValidatorActor.Props(3, new ValidatorState(settings, 3, scenario.Timeline), "validator-test", new RunStreams("in-memory journal")));
         var pure = new ValidatorState(settings, 3, scenario.Timeline);
         var coordinator = CreateTestProbe();
+        // The validator records its events itself and confirms each step's once they are stored: count those apart.
+        var recorded = 0;
+        coordinator.IgnoreMessages<Recorded>(r => r.PersistenceId == "validator-test" && Interlocked.Increment(ref recorded) > 0);
         var tl = scenario.Timeline;
         var issued = new IssuedEvent(0, tl.Epoch, tl.Epoch + (tl.IntervalLength * 3), tl.Epoch + (tl.IntervalLength * 4));
         var steps = new List<ValidatorStep>
@@ -112,6 +115,7 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
             all.AddRange(done.Events);
         }
 
+        AwaitCondition(() => Volatile.Read(ref recorded) == steps.Count, TimeSpan.FromSeconds(10));
         // The NaN answer of miner 2 was rejected once, and the event was scored at its resolution.
         Assert.Equal(1, pure.Rejected);
         Assert.Contains(all, e => e is EventScored { EventId: 0, Outcome: 1 });
@@ -124,7 +128,7 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
             ShippedScenarios.Path("parity-cliff-fog.conf"),
             ["timeline.events=24", "marketmaker.kind=lmsr", "miners=[{ kind = oracle }, { kind = market-follower }]"],
             seed: 0);
-        var mm = Sys.ActorOf(MarketMakerActor.Props(new RunMarketMaker(scenario)));
+        var mm = Sys.ActorOf(MarketMakerActor.Props(new RunMarketMaker(scenario), new RunStreams("in-memory journal")));
         var coordinator = CreateTestProbe();
 
         mm.Tell(new QuoteRequest(scenario.Timeline.Epoch, [0], [0]), coordinator.Ref);

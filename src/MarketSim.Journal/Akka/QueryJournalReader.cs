@@ -19,13 +19,20 @@ public sealed class QueryJournalReader : IRunJournalReader
 {
     private readonly ActorSystem _system;
     private readonly bool _ownsSystem;
+    private readonly JournalConfig.Target? _target;
     private readonly SqlReadJournal _queries;
     private readonly IMaterializer _materializer;
     private Dictionary<string, int>? _validatorRanks;
 
     /// <summary>A reader on <paramref name="system"/>; when <paramref name="ownsSystem"/>, disposing it terminates the system.</summary>
     public QueryJournalReader(ActorSystem system, string location, bool ownsSystem = false)
+        : this(system, location, ownsSystem, null)
     {
+    }
+
+    private QueryJournalReader(ActorSystem system, string location, bool ownsSystem, JournalConfig.Target? target)
+    {
+        _target = target;
         ArgumentNullException.ThrowIfNull(system);
         _system = system;
         _ownsSystem = ownsSystem;
@@ -49,7 +56,7 @@ public sealed class QueryJournalReader : IRunJournalReader
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             """).WithFallback(JournalConfig.Akka(target, autoInitialize: false));
         var setup = global::Akka.Actor.BootstrapSetup.Create().WithConfig(config).And(JournalConfig.Setup(target));
-        return new QueryJournalReader(ActorSystem.Create("marketsim-journal", setup), target.Location, ownsSystem: true);
+        return new QueryJournalReader(ActorSystem.Create("marketsim-journal", setup), target.Location, ownsSystem: true, target);
     }
 
     /// <inheritdoc/>
@@ -80,7 +87,8 @@ public sealed class QueryJournalReader : IRunJournalReader
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    throw new JournalCorruptException(persistenceId, expected, 0, Describe(e), e);
+                    // A failed stream may drop the good events read with the bad one: find the row that fails on its own.
+                    throw new JournalCorruptException(persistenceId, LocateDamage(persistenceId, expected, toSequenceNr), 0, Describe(e), e);
                 }
 
                 if (env is null)
@@ -102,6 +110,28 @@ public sealed class QueryJournalReader : IRunJournalReader
         {
             stop.Shutdown();
         }
+    }
+
+    /// <summary>The first sequence number from <paramref name="from"/> on whose row cannot be read alone (<paramref name="from"/> when none is found).</summary>
+    private long LocateDamage(string persistenceId, long from, long to)
+    {
+        for (var seq = from; seq <= to && seq < from + 10_000; seq++)
+        {
+            try
+            {
+                var one = _queries.CurrentEventsByPersistenceId(persistenceId, seq, seq).RunWith(Sink.Seq<EventEnvelope>(), _materializer).GetAwaiter().GetResult();
+                if (one.Count == 0)
+                {
+                    break;
+                }
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                return seq;
+            }
+        }
+
+        return from;
     }
 
     /// <inheritdoc/>
@@ -142,6 +172,10 @@ public sealed class QueryJournalReader : IRunJournalReader
         if (_ownsSystem)
         {
             _system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            if (_target is not null)
+            {
+                RunJournals.Close(_target);
+            }
         }
     }
 

@@ -185,11 +185,11 @@ public static class RunExporter
             }
             catch (JournalCorruptException e)
             {
-                throw new ExportException($"journal {reader.Location}: event {e.PersistenceId} #{e.SequenceNr} (ordering {e.Ordering}) is corrupt: {Detail(e)}", true, e);
+                throw new ExportException($"journal {reader.Location}: event {e.PersistenceId} #{e.SequenceNr} is corrupt: {Detail(e)}", true, e);
             }
             catch (Exception e) when (IsUnreadable(e))
             {
-                var where = last is { } l ? $" after event {l.PersistenceId} #{l.SequenceNr} (ordering {l.Ordering})" : string.Empty;
+                var where = last is { } l ? $" after event {l.PersistenceId} #{l.SequenceNr}" : string.Empty;
                 throw new ExportException($"journal {reader.Location}: cannot be read{where}: {OneLine(e.Message)}", true, e);
             }
 
@@ -362,11 +362,11 @@ public static class RunExporter
 
     // Failures that mean "the journal is there but cannot be read" (as opposed to bugs).
     private static bool IsUnreadable(Exception e) =>
-        e is JournalCorruptException or JournalFormatException or IOException or UnauthorizedAccessException or InvalidOperationException
+        e is JournalCorruptException or JournalFormatException or IOException or InvalidDataException or UnauthorizedAccessException or InvalidOperationException
         || e is Microsoft.Data.Sqlite.SqliteException || e is Npgsql.NpgsqlException;
 
     private static ExportException Unreadable(string location, Exception e) =>
-        new($"journal {location}: cannot be read: {OneLine(e.Message)}", true, e);
+        new(e.Message.StartsWith("journal ", StringComparison.Ordinal) ? OneLine(e.Message) : $"journal {location}: cannot be read: {OneLine(e.Message)}", true, e);
 
     private static string Detail(JournalCorruptException e)
     {

@@ -5,7 +5,7 @@ public sealed class JournalCorruptException : Exception
 {
     /// <summary>An unreadable event <paramref name="persistenceId"/>#<paramref name="sequenceNr"/> at <paramref name="ordering"/>; <paramref name="detail"/> says why.</summary>
     public JournalCorruptException(string persistenceId, long sequenceNr, long ordering, string detail, Exception? inner = null)
-        : base($"journal event {persistenceId}#{sequenceNr} (ordering {ordering}) is corrupt: {detail}", inner)
+        : base($"journal event {persistenceId}#{sequenceNr}{(ordering > 0 ? $" (ordering {ordering})" : string.Empty)} is corrupt: {detail}", inner)
     {
         PersistenceId = persistenceId;
         SequenceNr = sequenceNr;
@@ -18,6 +18,6 @@ public sealed class JournalCorruptException : Exception
     /// <summary>Sequence number of the event within its persistence id.</summary>
     public long SequenceNr { get; }
 
-    /// <summary>Journal-wide position of the event.</summary>
+    /// <summary>Journal-wide position of the event (the <c>ordering</c> column; 0 when the row could not be read at all).</summary>
     public long Ordering { get; }
 }

@@ -307,14 +307,14 @@ public sealed class RunExporterSpec : IDisposable
             db.Open();
             using var cmd = db.CreateCommand();
             // flip the bytes of one EventScored payload in the middle of the journal
-            cmd.CommandText = "SELECT ordering, persistence_id, sequence_nr, payload FROM event_journal WHERE manifest = 'EventScored' ORDER BY ordering LIMIT 1 OFFSET 5";
+            cmd.CommandText = "SELECT ordering, persistence_id, sequence_number, message FROM journal WHERE manifest = 'EventScored' ORDER BY persistence_id, sequence_number LIMIT 1 OFFSET 5";
             long ordering;
             byte[] payload;
             using (var r = cmd.ExecuteReader())
             {
                 Assert.True(r.Read());
                 ordering = r.GetInt64(0);
-                payload = (byte[])r["payload"];
+                payload = (byte[])r["message"];
             }
 
             for (var i = 10; i < 20; i++)
@@ -323,7 +323,7 @@ public sealed class RunExporterSpec : IDisposable
             }
 
             using var update = db.CreateCommand();
-            update.CommandText = "UPDATE event_journal SET payload = $p WHERE ordering = $o";
+            update.CommandText = "UPDATE journal SET message = $p WHERE ordering = $o";
             update.Parameters.AddWithValue("$p", payload);
             update.Parameters.AddWithValue("$o", ordering);
             Assert.Equal(1, update.ExecuteNonQuery());

@@ -17,6 +17,9 @@ internal static class JournalRows
         }
     }
 
+    /// <summary>Every event of the SQLite journal <paramref name="journalFile"/>, in canonical order.</summary>
+    public static List<StreamRow> Read(string journalFile) => Read(RunJournals.OpenReader(MarketSim.Journal.Akka.JournalConfig.Sqlite(journalFile)));
+
     /// <summary>Same count, and per event the same persistence id, sequence number, manifest, virtual time, tags and payload bytes.</summary>
     public static void AssertSame(IReadOnlyList<StreamRow> expected, IReadOnlyList<StreamRow> actual)
     {

@@ -91,7 +91,7 @@ public sealed class PostgresRunSpec : IDisposable
 
                 using var cmd = new NpgsqlCommand("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = @a", admin);
                 cmd.Parameters.AddWithValue("a", app);
-                Assert.Equal(1L, cmd.ExecuteScalar());
+                Assert.True((long)cmd.ExecuteScalar()! >= 1, "no connection of the run to terminate");
             }
         }));
 
