@@ -1,11 +1,13 @@
+using Akka.Actor;
 using BenchmarkDotNet.Attributes;
 using MarketSim.Journal;
+using MarketSim.Journal.Akka;
 using MarketSim.Simulation.Journal;
 
 namespace MarketSim.Benchmarks;
 
 /// <summary>
-/// How many predictions per second the SQLite score-stream journal absorbs, with bench-subnet-sized
+/// How many predictions per second the score-stream journal (Akka.Persistence.Sql on SQLite) absorbs, with bench-subnet-sized
 /// columnar batches: 4 shards × 64 miners × 48 open events per interval (serialization included).
 /// <c>dotnet run -c Release --project bench/MarketSim.Benchmarks -- --filter '*Journal*'</c>.
 /// Predictions per second = <see cref="PredictionsPerOperation"/> / mean time.
@@ -22,7 +24,6 @@ public class JournalBenchmarks
     public const long PredictionsPerOperation = (long)Intervals * Shards * MinersPerShard * Events;
 
     private PredictionBatch[] _batches = [];
-    private SerializedEvent[] _serialized = [];
     private string _dir = string.Empty;
     private int _run;
 
@@ -51,7 +52,6 @@ public class JournalBenchmarks
         }
 
         _batches = [.. batches];
-        _serialized = [.. _batches.Select(SerializedEvent.From)];
         _dir = Path.Combine(Path.GetTempPath(), "marketsim-journal-bench-" + Environment.ProcessId);
         Directory.CreateDirectory(_dir);
     }
@@ -70,38 +70,56 @@ public class JournalBenchmarks
 
     private string NextFile() => Path.Combine(_dir, $"journal-{_run++}.db");
 
-    /// <summary>Serialize and write every batch, then close (checkpoint included).</summary>
+    /// <summary>
+    /// Persist every batch through Akka.Persistence.Sql (the run's journal plugin, SQLite in WAL mode): one persistent
+    /// actor per shard stream, one <c>PersistAllAsync</c> per interval as the run's stream actors do, then close.
+    /// </summary>
     [Benchmark(Baseline = true)]
-    public long SerializeAndWrite()
+    public long PersistThroughAkka()
     {
         var file = NextFile();
-        using (var w = SqliteJournalWriter.Open(file))
+        var target = JournalConfig.Sqlite(file);
+        RunJournals.Prepare(target);
+        var config = Akka.Configuration.ConfigurationFactory.ParseString("akka.loglevel = OFF\nakka.stdout-loglevel = OFF").WithFallback(JournalConfig.Akka(target));
+        using (var system = Akka.Actor.ActorSystem.Create("bench", Akka.Actor.BootstrapSetup.Create().WithConfig(config).And(JournalConfig.Setup(target))))
         {
-            foreach (var b in _batches)
-            {
-                w.Append(JournalIds.Shard(b.Shard), b, b.Interval);
-            }
+            var writers = Enumerable.Range(0, Shards).Select(s => system.ActorOf(Akka.Actor.Props.Create(() => new ShardWriter(JournalIds.Shard(s))))).ToArray();
+            var done = _batches.GroupBy(b => b.Shard).Select(g => writers[g.Key].Ask<Akka.Done>(g.Select(b => Stamped.Of(b, b.Interval + 1)).ToList(), TimeSpan.FromMinutes(5))).ToArray();
+            Task.WaitAll(done);
+            system.Terminate().Wait();
         }
 
+        RunJournals.Close(target);
         File.Delete(file);
         return PredictionsPerOperation;
     }
 
-    /// <summary>Write batches serialized beforehand (what the single writer does when workers serialize).</summary>
+    /// <summary>Serialize every batch only (the share of the write that is MarketSim's own codec).</summary>
     [Benchmark]
-    public long WritePreSerialized()
+    public long SerializeOnly()
     {
-        var file = NextFile();
-        using (var w = SqliteJournalWriter.Open(file))
+        long bytes = 0;
+        foreach (var b in _batches)
         {
-            string[] tags = [JournalIds.PredictionsTag];
-            for (var i = 0; i < _serialized.Length; i++)
-            {
-                w.Append(JournalIds.Shard(_batches[i].Shard), _serialized[i], _batches[i].Interval, tags);
-            }
+            bytes += ScoreEventSerializer.Serialize(b).Length;
         }
 
-        File.Delete(file);
-        return PredictionsPerOperation;
+        return bytes;
+    }
+
+    private sealed class ShardWriter : Akka.Persistence.ReceivePersistentActor
+    {
+        public ShardWriter(string persistenceId)
+        {
+            PersistenceId = persistenceId;
+            Command<List<Stamped>>(batches =>
+            {
+                var replyTo = Sender;
+                PersistAllAsync(batches, _ => { });
+                DeferAsync(0, _ => replyTo.Tell(Akka.Done.Instance, Self));
+            });
+        }
+
+        public override string PersistenceId { get; }
     }
 }

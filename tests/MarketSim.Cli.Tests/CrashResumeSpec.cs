@@ -4,19 +4,27 @@ using Microsoft.Data.Sqlite;
 namespace MarketSim.Cli.Tests;
 
 /// <summary>
-/// A real <c>marketsim run</c> child process is killed with SIGKILL at several points (before its first write, early,
-/// mid-run, near the end, and again while it resumes); <c>marketsim run --resume</c> must then finish with a journal.db
-/// and summary.json byte-identical to those of the same run played without interruption.
+/// A real <c>marketsim run</c> child process is killed with SIGKILL at 20 random points (drawn from a fixed seed), on
+/// SQLite and on PostgreSQL, in its first moments, and again while it resumes; <c>marketsim run --resume</c> must then
+/// finish with the summary.json of the same run played without interruption and the same streams: per persistence id
+/// the same sequence numbers, manifests, virtual times, tags and payload bytes (the database's ordering column
+/// interleaves concurrent writers differently from run to run and is not compared).
 /// </summary>
 public sealed class CrashResumeSpec : IDisposable
 {
-    // bench-subnet cut down to ~1 s of work: 256 miners, 4 shards, flushes every 512 events.
+    // bench-subnet cut down to ~1 s of work: 256 miners, 4 shards.
     private static readonly string[] Overrides = ["--set", "timeline.events=400"];
 
     private readonly string _out = Path.Combine(Path.GetTempPath(), "marketsim-crash-tests", Guid.NewGuid().ToString("N"));
+    private readonly List<PostgresJournal> _schemas = [];
 
     public void Dispose()
     {
+        foreach (var schema in _schemas)
+        {
+            schema.Drop();
+        }
+
         try
         {
             Directory.Delete(_out, recursive: true);
@@ -28,24 +36,28 @@ public sealed class CrashResumeSpec : IDisposable
 
     private static string Scenario => Path.Combine(CliRunner.RepoRoot, "scenarios", "bench-subnet.conf");
 
-    [Fact]
-    public void A_run_killed_at_several_points_resumes_to_a_journal_and_summary_identical_to_an_uninterrupted_run()
+    [Theory]
+    [InlineData("sqlite")]
+    [InlineData("postgres")]
+    public void A_run_killed_at_20_random_points_resumes_to_the_summary_and_streams_of_an_uninterrupted_run(string backend)
     {
         var reference = Reference();
         var total = Rows(Path.Combine(reference, "journal.db"));
         Assert.True(total > 2_000, $"reference journal too small to kill mid-run ({total} rows)");
 
-        // Kill points: before the first journal row, then after ~5 %, 40 %, 80 % and 97 % of the rows are in.
-        var points = new[] { 0.0, 0.05, 0.4, 0.8, 0.97 };
-        foreach (var fraction in points)
+        // 20 kill points drawn once from a fixed seed: the share of the reference's rows in the journal when the kill comes.
+        var random = new Random(20261208);
+        var points = Enumerable.Range(0, 20).Select(_ => random.NextDouble()).ToList();
+        for (var i = 0; i < points.Count; i++)
         {
-            var target = (long)(fraction * total);
-            var folder = StartAndKill(["run", Scenario, .. Overrides, "--out", Path.Combine(_out, "k" + (int)(fraction * 100)), "--quiet"], null, target);
-            Assert.False(File.Exists(Path.Combine(folder, "summary.json")));
+            var target = Math.Max(1, (long)(points[i] * total));
+            var journal = Backend(backend, $"k{i}");
+            var folder = StartAndKill(["run", Scenario, .. Overrides, .. journal?.Args ?? [], "--out", Path.Combine(_out, backend + i), "--quiet"], null, target, journal);
+            Assert.False(File.Exists(Path.Combine(folder, "summary.json")), $"kill {i} came after the run finished");
 
-            var resumed = CliRunner.Run("run", "--resume", folder, "--quiet");
-            Assert.True(resumed.ExitCode == 0, $"kill at {fraction:P0} ({target} rows): resume failed: {resumed.Err}");
-            AssertIdentical(reference, folder, $"kill at {fraction:P0}");
+            var resumed = CliRunner.Run(["run", "--resume", folder, "--quiet", .. journal?.ResumeArgs ?? []]);
+            Assert.True(resumed.ExitCode == 0, $"kill {i} at {points[i]:P0} ({target} rows): resume failed: {resumed.Err}");
+            AssertIdentical(reference, folder, $"kill {i} at {points[i]:P0}", journal);
         }
     }
 
@@ -54,10 +66,10 @@ public sealed class CrashResumeSpec : IDisposable
     {
         var reference = Reference();
         var total = Rows(Path.Combine(reference, "journal.db"));
-        var folder = StartAndKill(["run", Scenario, .. Overrides, "--out", Path.Combine(_out, "twice"), "--quiet"], null, total / 3);
+        var folder = StartAndKill(["run", Scenario, .. Overrides, "--out", Path.Combine(_out, "twice"), "--quiet"], null, total / 3, null);
 
         // The second process replays (verifies) the first third, writes on, and is killed at two thirds.
-        StartAndKill(["run", "--resume", folder, "--quiet"], folder, 2 * total / 3);
+        StartAndKill(["run", "--resume", folder, "--quiet"], folder, 2 * total / 3, null);
 
         var last = CliRunner.Run("run", "--resume", folder, "--quiet");
         Assert.True(last.ExitCode == 0, last.Err);
@@ -192,18 +204,121 @@ public sealed class CrashResumeSpec : IDisposable
         return Assert.Single(Directory.GetDirectories(dir));
     }
 
-    private static void AssertIdentical(string reference, string resumed, string what)
+    private static void AssertIdentical(string reference, string resumed, string what, PostgresJournal? journal = null)
     {
         Assert.True(File.ReadAllBytes(Path.Combine(reference, "summary.json")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, "summary.json"))), $"{what}: summary.json differs");
-        Assert.True(File.ReadAllBytes(Path.Combine(reference, "journal.db")).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(resumed, "journal.db"))), $"{what}: journal.db differs");
+        Assert.Equal(Streams(Path.Combine(reference, "journal.db")), journal is null ? Streams(Path.Combine(resumed, "journal.db")) : journal.Streams());
         Assert.Contains("\"complete\"", File.ReadAllText(Path.Combine(resumed, "status.json")), StringComparison.Ordinal);
+    }
+
+    /// <summary>Per persistence id: rows, last sequence number and a SHA-256 over (sequence number, manifest, virtual time, tags, payload).</summary>
+    private static string Streams(string journal)
+    {
+        using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = journal, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = StreamsQuery(string.Empty);
+        using var r = cmd.ExecuteReader();
+        return Digest(r);
+    }
+
+    private static string StreamsQuery(string schema) =>
+        $"SELECT persistence_id, sequence_number, manifest, created, tags, message FROM {schema}journal ORDER BY persistence_id, sequence_number";
+
+    private static string Digest(System.Data.Common.DbDataReader r)
+    {
+        var lines = new System.Text.StringBuilder();
+        string? pid = null;
+        long rows = 0, last = 0;
+        System.Security.Cryptography.IncrementalHash? hash = null;
+        void Flush()
+        {
+            if (pid is not null)
+            {
+                lines.Append(System.Globalization.CultureInfo.InvariantCulture, $"{pid} rows={rows} last={last} sha256={Convert.ToHexString(hash!.GetHashAndReset())}\n");
+                hash.Dispose();
+            }
+        }
+
+        while (r.Read())
+        {
+            if (r.GetString(0) != pid)
+            {
+                Flush();
+                (pid, rows, hash) = (r.GetString(0), 0, System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256));
+            }
+
+            rows++;
+            last = r.GetInt64(1);
+            hash!.AppendData(System.Text.Encoding.UTF8.GetBytes($"{last}|{r.GetString(2)}|{r.GetInt64(3)}|{(r.IsDBNull(4) ? string.Empty : r.GetString(4))}|"));
+            hash.AppendData((byte[])r.GetValue(5));
+        }
+
+        Flush();
+        return lines.ToString();
+    }
+
+    /// <summary>The journal of a run: SQLite in its folder (no arguments), or a fresh PostgreSQL schema.</summary>
+    private PostgresJournal? Backend(string backend, string name)
+    {
+        if (backend == "sqlite")
+        {
+            return null;
+        }
+
+        var cs = Environment.GetEnvironmentVariable("MARKETSIM_TEST_POSTGRES")
+            ?? throw new InvalidOperationException("MARKETSIM_TEST_POSTGRES is not set: run ./test.sh, which starts PostgreSQL (or scripts/services.sh start DIR && source DIR/env).");
+        var schema = "crash_" + name + "_" + Guid.NewGuid().ToString("N")[..8];
+        var journal = new PostgresJournal(cs, schema);
+        _schemas.Add(journal);
+        return journal;
+    }
+
+    /// <summary>A run's journal in a PostgreSQL schema: how to point marketsim at it, and how to read it.</summary>
+    private sealed record PostgresJournal(string ConnectionString, string Schema)
+    {
+        public string[] Args => ["--journal", "postgres", "--set", $"marketsim.persistence.postgres.connection-string=\"{ConnectionString}\"", "--set", "marketsim.persistence.postgres.schema=" + Schema];
+
+        public string[] ResumeArgs => ["--set", $"marketsim.persistence.postgres.connection-string=\"{ConnectionString}\""];
+
+        public long Rows()
+        {
+            try
+            {
+                using var c = new Npgsql.NpgsqlConnection(ConnectionString);
+                c.Open();
+                using var cmd = new Npgsql.NpgsqlCommand($"SELECT count(*) FROM \"{Schema}\".journal", c);
+                return (long)cmd.ExecuteScalar()!;
+            }
+            catch (Npgsql.PostgresException)
+            {
+                return 0; // not created yet
+            }
+        }
+
+        public string Streams()
+        {
+            using var c = new Npgsql.NpgsqlConnection(ConnectionString);
+            c.Open();
+            using var cmd = new Npgsql.NpgsqlCommand(StreamsQuery($"\"{Schema}\"."), c);
+            using var r = cmd.ExecuteReader();
+            return Digest(r);
+        }
+
+        public void Drop()
+        {
+            using var c = new Npgsql.NpgsqlConnection(ConnectionString);
+            c.Open();
+            using var cmd = new Npgsql.NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", c);
+            cmd.ExecuteNonQuery();
+        }
     }
 
     /// <summary>
     /// Starts marketsim in a child process and SIGKILLs it once its journal holds at least <paramref name="rows"/> rows
     /// (0: as soon as the run folder holds its scenario.conf). Returns the run folder.
     /// </summary>
-    private string StartAndKill(string[] args, string? folder, long rows)
+    private string StartAndKill(string[] args, string? folder, long rows, PostgresJournal? journal)
     {
         var parent = folder is null ? args[Array.IndexOf(args, "--out") + 1] : null;
         using var child = Start(args);
@@ -213,7 +328,7 @@ public sealed class CrashResumeSpec : IDisposable
             Assert.False(child.HasExited, $"the child exited (code {(child.HasExited ? child.ExitCode : 0)}) before reaching {rows} rows");
             Assert.True(clock.Elapsed < TimeSpan.FromMinutes(2), "timed out waiting for the child to write");
             folder ??= parent is not null && Directory.Exists(parent) ? Directory.GetDirectories(parent).FirstOrDefault(d => File.Exists(Path.Combine(d, "scenario.conf"))) : null;
-            if (folder is not null && (rows == 0 || Rows(Path.Combine(folder, "journal.db")) >= rows))
+            if (folder is not null && (rows == 0 || (journal?.Rows() ?? Rows(Path.Combine(folder, "journal.db"))) >= rows))
             {
                 break;
             }
@@ -238,7 +353,7 @@ public sealed class CrashResumeSpec : IDisposable
             using var c = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = journal, Mode = SqliteOpenMode.ReadOnly, Pooling = false }.ToString());
             c.Open();
             using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT coalesce(max(ordering), 0) FROM event_journal";
+            cmd.CommandText = "SELECT count(*) FROM journal";
             return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (SqliteException)
