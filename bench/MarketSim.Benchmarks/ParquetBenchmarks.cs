@@ -1,12 +1,14 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using BenchmarkDotNet.Attributes;
-using MarketSim.Parquet;
+using Parquet;
+using Parquet.Schema;
 
 namespace MarketSim.Benchmarks;
 
 /// <summary>
-/// Parquet write and read of one required DOUBLE column of <see cref="Count"/> values (in memory, one core),
-/// uncompressed and Snappy. Times are per value (OperationsPerInvoke = Count), so 1e9 / mean-ns = values per second.
+/// Parquet.Net write and read of one required DOUBLE column of <see cref="Count"/> values (in memory, one core, row
+/// groups of 1 M rows, CompressionLevel.Optimal), uncompressed and Snappy. Times are per value (OperationsPerInvoke = Count), so 1e9 / mean-ns = values per second.
 /// Run: <c>dotnet run -c Release --project bench/MarketSim.Benchmarks -- --filter '*Parquet*' --job short</c>.
 /// Yardstick in the same run: the read case's setup saves the file it reads and runs
 /// <c>scripts/duckdb-parquet-bench.mjs</c> on it (DuckDB, one thread, reading that file and writing the same values),
@@ -19,13 +21,13 @@ namespace MarketSim.Benchmarks;
 public class ParquetBenchmarks
 {
     private const int Count = 10_000_000;
-    private static readonly ParquetSchema Schema = new(ParquetColumn.Double("x"));
+    private const int RowGroup = 1 << 20;
     private double[] _values = null!;
     private byte[] _file = null!;
     private MemoryStream _sink = null!;
 
-    [Params(ParquetCompression.Uncompressed, ParquetCompression.Snappy)]
-    public ParquetCompression Compression { get; set; }
+    [Params(CompressionMethod.None, CompressionMethod.Snappy)]
+    public CompressionMethod Compression { get; set; }
 
     [GlobalSetup(Target = nameof(Write))]
     public void SetupWrite() => Setup();
@@ -55,19 +57,35 @@ public class ParquetBenchmarks
     public long Write()
     {
         _sink.SetLength(0);
-        using (var w = ParquetWriter.Create(_sink, Schema, new ParquetWriterOptions { Compression = Compression }, leaveOpen: true))
+        var field = new DataField("x", typeof(double), false);
+        var options = new ParquetOptions { CompressionMethod = Compression, CompressionLevel = CompressionLevel.Optimal };
+        var w = ParquetWriter.CreateAsync(new ParquetSchema(field), _sink, options).GetAwaiter().GetResult();
+        for (int at = 0; at < Count; at += RowGroup)
         {
-            w.WriteBatch(_values);
+            using var g = w.CreateRowGroup();
+            g.WriteAsync<double>(field, _values.AsMemory(at, Math.Min(RowGroup, Count - at))).GetAwaiter().GetResult();
         }
 
+        w.DisposeAsync().AsTask().GetAwaiter().GetResult();
         return _sink.Length;
     }
 
     [Benchmark(OperationsPerInvoke = Count, Description = "read 10M doubles")]
     public int Read()
     {
-        using var r = ParquetReader.Open(new MemoryStream(_file, writable: false));
-        return r.ReadColumn<double>("x").Length;
+        var r = ParquetReader.CreateAsync(new MemoryStream(_file, writable: false)).GetAwaiter().GetResult();
+        var field = r.Schema.GetDataFields()[0];
+        var all = new double[Count];
+        int at = 0;
+        foreach (var g in r.RowGroups)
+        {
+            int n = (int)g.RowCount;
+            g.ReadAsync(field, all.AsMemory(at, n)).AsTask().GetAwaiter().GetResult();
+            at += n;
+        }
+
+        r.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        return at;
     }
 
     private void DuckDbYardstick()
@@ -86,7 +104,7 @@ public class ParquetBenchmarks
             return;
         }
 
-        string codec = Compression == ParquetCompression.Snappy ? "snappy" : "uncompressed";
+        string codec = Compression == CompressionMethod.Snappy ? "snappy" : "uncompressed";
         string results = Path.Combine(root, "BenchmarkDotNet.Artifacts", "results");
         Directory.CreateDirectory(results);
         string file = Path.Combine(Path.GetTempPath(), $"marketsim-parquet-bench-{Environment.ProcessId}-{codec}.parquet");

@@ -2,11 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using MarketSim.Journal.Export;
-using MarketSim.Parquet;
+using Parquet;
 
 namespace MarketSim.Cli;
 
-/// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|none]</c> (docs/outputs.md).</summary>
+/// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|zstd|none]</c> (docs/outputs.md).</summary>
 internal static class ExportCommand
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
@@ -14,7 +14,7 @@ internal static class ExportCommand
         var runDir = new Argument<string>("RUN_DIR") { Description = "Run folder (holds journal.db)" };
         var format = new Option<string>("--format") { Description = "parquet or csv", DefaultValueFactory = _ => "parquet" };
         var outDir = new Option<string>("--out") { Description = "Folder to write the tables into", Required = true };
-        var compression = new Option<string>("--compression") { Description = "Parquet compression: snappy, gzip or none", DefaultValueFactory = _ => "snappy" };
+        var compression = new Option<string>("--compression") { Description = "Parquet compression: snappy, gzip, zstd or none", DefaultValueFactory = _ => "snappy" };
         var command = new Command("export",
             "Export a run's journal to the tables events, predictions, interval_scores, event_scores and weights (docs/outputs.md).\n" +
             "Example: marketsim export runs/20260101T000000Z_parity-cliff-fog --format parquet --out runs/export")
@@ -29,10 +29,11 @@ internal static class ExportCommand
             };
             var codec = parse.GetValue(compression)?.ToLowerInvariant() switch
             {
-                "snappy" => ParquetCompression.Snappy,
-                "gzip" => ParquetCompression.Gzip,
-                "none" or "uncompressed" => ParquetCompression.Uncompressed,
-                var other => throw new UsageException($"--compression must be snappy, gzip or none, not '{other}'"),
+                "snappy" => CompressionMethod.Snappy,
+                "gzip" => CompressionMethod.Gzip,
+                "zstd" => CompressionMethod.Zstd,
+                "none" or "uncompressed" => CompressionMethod.None,
+                var other => throw new UsageException($"--compression must be snappy, gzip, zstd or none, not '{other}'"),
             };
 
             var watch = Stopwatch.StartNew();

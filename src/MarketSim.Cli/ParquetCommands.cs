@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using MarketSim.Parquet;
 
 namespace MarketSim.Cli;
 
@@ -25,15 +24,29 @@ internal static class ParquetCommands
         var command = new Command("schema", "Print the schema, row groups and column chunks of a Parquet file.\nExample: marketsim parquet schema runs/x.parquet") { file };
         command.SetAction(parse => WithReader(parse.GetValue(file)!, stderr, r =>
         {
-            stdout.WriteLine(r.Schema.ToString());
-            stdout.WriteLine($"rows: {r.NumRows}, row groups: {r.RowGroups.Count}, created by: {r.CreatedBy ?? "?"}");
-            for (int g = 0; g < r.RowGroups.Count; g++)
+            stdout.WriteLine("message schema {");
+            for (var c = 0; c < r.Columns.Count; c++)
             {
-                var rg = r.RowGroups[g];
-                stdout.WriteLine($"row group {g}: {rg.NumRows} rows");
-                foreach (var c in rg.Columns)
+                stdout.WriteLine($"  {r.Describe(c)};");
+            }
+
+            stdout.WriteLine("}");
+            var groups = r.Metadata.RowGroups;
+            stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rows: {r.NumRows}, row groups: {groups.Count}, created by: {r.Metadata.CreatedBy ?? "?"}"));
+            for (var g = 0; g < groups.Count; g++)
+            {
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"row group {g}: {groups[g].NumRows} rows"));
+                foreach (var chunk in groups[g].Columns)
                 {
-                    stdout.WriteLine($"  {c.Column}: {c.Codec} {string.Join('/', c.Encodings)} {c.CompressedSize} bytes (uncompressed {c.UncompressedSize}), nulls {c.Statistics?.NullCount?.ToString(CultureInfo.InvariantCulture) ?? "?"}");
+                    var m = chunk.MetaData;
+                    if (m is null)
+                    {
+                        stdout.WriteLine("  ?: no column metadata");
+                        continue;
+                    }
+
+                    stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {string.Join('.', m.PathInSchema)}: {m.Codec} {string.Join('/', m.Encodings)} {m.TotalCompressedSize} bytes (uncompressed {m.TotalUncompressedSize}), nulls {m.Statistics?.NullCount?.ToString(CultureInfo.InvariantCulture) ?? "?"}"));
                 }
             }
         }));
@@ -70,9 +83,9 @@ internal static class ParquetCommands
             var names = parse.GetValue(columns) is { } list ? list.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) : null;
             foreach (var name in names ?? [])
             {
-                if (r.Schema.IndexOf(name) < 0)
+                if (r.IndexOf(name) < 0)
                 {
-                    throw new UsageException($"no column named {name} (columns: {string.Join(", ", r.Schema.Columns.Select(c => c.Name))})");
+                    throw new UsageException($"no column named {name} (columns: {string.Join(", ", r.Columns.Select(c => c.Name))})");
                 }
             }
 
@@ -81,7 +94,7 @@ internal static class ParquetCommands
         return command;
     }
 
-    private static int WithReader(string path, TextWriter stderr, Action<ParquetReader> action)
+    private static int WithReader(string path, TextWriter stderr, Action<ParquetFile> action)
     {
         if (!File.Exists(path))
         {
@@ -90,34 +103,34 @@ internal static class ParquetCommands
 
         try
         {
-            using var reader = ParquetReader.Open(path);
+            using var reader = ParquetFile.Open(path);
             action(reader);
             return CliApp.ExitOk;
         }
-        catch (ParquetFormatException e)
+        catch (ParquetFileException e)
         {
             CliApp.WriteError(stderr, e.Message);
             return CliApp.ExitFailure;
         }
     }
 
-    private static void Print(ParquetReader r, string[]? names, long limit, bool csv, TextWriter stdout)
+    private static void Print(ParquetFile r, string[]? names, long limit, bool csv, TextWriter stdout)
     {
-        names ??= [.. r.Schema.Columns.Select(c => c.Name)];
-        var cols = names.Select(n => r.Schema.Columns[r.Schema.IndexOf(n)]).ToArray();
+        names ??= [.. r.Columns.Select(c => c.Name)];
+        var indexes = names.Select(r.IndexOf).ToArray();
         if (csv)
         {
             stdout.WriteLine(string.Join(',', names.Select(Csv)));
         }
 
         long printed = 0;
-        for (int g = 0; g < r.RowGroups.Count && printed < limit; g++)
+        for (int g = 0; g < r.Metadata.RowGroups.Count && printed < limit; g++)
         {
-            var data = names.Select(n => r.ReadColumn(n, g)).ToArray();
-            long rows = r.RowGroups[g].NumRows;
+            var data = indexes.Select(c => r.ReadColumn(c, g)).ToArray();
+            long rows = r.Metadata.RowGroups[g].NumRows;
             for (int i = 0; i < rows && printed < limit; i++, printed++)
             {
-                var cells = cols.Select((c, k) => Format(c, data[k].GetValue(i)));
+                var cells = data.Select(d => Format(d.GetValue(i)));
                 if (csv)
                 {
                     stdout.WriteLine(string.Join(',', cells.Select(x => x is null ? "" : Csv(x))));
@@ -129,20 +142,22 @@ internal static class ParquetCommands
                         stdout.WriteLine();
                     }
 
-                    foreach (var (c, v) in cols.Zip(cells))
+                    foreach (var (name, v) in names.Zip(cells))
                     {
-                        stdout.WriteLine($"{c.Name} = {v ?? "null"}");
+                        stdout.WriteLine($"{name} = {v ?? "null"}");
                     }
                 }
             }
         }
     }
 
-    internal static string? Format(ParquetColumn column, object? value) => value switch
+    /// <summary>One value as text: timestamps ISO 8601 to the microsecond (<c>Z</c> when UTC), round-trip numbers, hex bytes.</summary>
+    internal static string? Format(object? value) => value switch
     {
         null => null,
-        long micros when column.LogicalType == ParquetLogicalType.TimestampMicros =>
-            DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString(t.Kind == DateTimeKind.Utc ? "yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'" : "yyyy-MM-dd'T'HH:mm:ss.ffffff", CultureInfo.InvariantCulture),
+        DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        byte[] bytes => "0x" + Convert.ToHexString(bytes),
         bool b => b ? "true" : "false",
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),

@@ -1,5 +1,5 @@
+using System.Diagnostics;
 using System.Text.Json;
-using MarketSim.Parquet;
 
 namespace MarketSim.Cli.Tests;
 
@@ -36,9 +36,10 @@ public sealed class ExportCommandSpec : IDisposable
         Assert.Equal(0, r.ExitCode);
         Assert.Equal("", r.Err);
         using var summary = JsonDocument.Parse(File.ReadAllBytes(Path.Combine(run, "summary.json")));
-        using var predictions = ParquetReader.Open(Path.Combine(dest, "predictions.parquet"));
+        using var predictions = ParquetFile.Open(Path.Combine(dest, "predictions.parquet"));
         Assert.Equal(summary.RootElement.GetProperty("predictions").GetInt64(), predictions.NumRows);
-        using var events = ParquetReader.Open(Path.Combine(dest, "events.parquet"));
+        Assert.All(predictions.Metadata.RowGroups.SelectMany(g => g.Columns), c => Assert.Equal(Parquet.Meta.CompressionCodec.GZIP, c.MetaData!.Codec));
+        using var events = ParquetFile.Open(Path.Combine(dest, "events.parquet"));
         Assert.Equal(summary.RootElement.GetProperty("events").GetInt64(), events.NumRows);
         Assert.True(File.Exists(Path.Combine(dest, "event_scores.parquet")));
         Assert.True(File.Exists(Path.Combine(dest, "weights.parquet")));
@@ -85,6 +86,51 @@ public sealed class ExportCommandSpec : IDisposable
         Assert.Contains("journal.db", noJournal.Err, StringComparison.Ordinal);
     }
 
+    /// <summary>A real full disk: an 8 KB tmpfs (mounting needs root, as ./test.sh runs).</summary>
+    [Theory]
+    [InlineData("parquet")]
+    [InlineData("csv")]
+    public void Export_into_a_full_folder_fails_in_one_line_and_leaves_no_file_behind(string format)
+    {
+        var run = SmallRun();
+        var disk = Path.Combine(_out, "disk-" + format);
+        Directory.CreateDirectory(disk);
+        Sh($"mount -t tmpfs -o size=8k marketsim-export-full {disk}");
+        try
+        {
+            var r = CliRunner.Run("export", run, "--format", format, "--out", disk);
+            AssertFailedInOneLine(r, "No space left on device");
+            Assert.Empty(Directory.GetFileSystemEntries(disk));
+        }
+        finally
+        {
+            Sh($"umount {disk}");
+        }
+    }
+
+    /// <summary>A read-only file system (root writes into a chmod-ed folder regardless, so a read-only tmpfs it is).</summary>
+    [Fact]
+    public void Export_into_a_read_only_folder_fails_in_one_line_and_leaves_the_old_tables_untouched()
+    {
+        var run = SmallRun();
+        var disk = Path.Combine(_out, "ro");
+        Directory.CreateDirectory(disk);
+        Sh($"mount -t tmpfs -o size=64m marketsim-export-ro {disk}");
+        try
+        {
+            File.WriteAllText(Path.Combine(disk, "events.parquet"), "an older export");
+            Sh($"mount -o remount,ro {disk}");
+            var r = CliRunner.Run("export", run, "--out", disk);
+            AssertFailedInOneLine(r, "Read-only file system");
+            Assert.Equal(["events.parquet"], Directory.GetFileSystemEntries(disk).Select(Path.GetFileName));
+            Assert.Equal("an older export", File.ReadAllText(Path.Combine(disk, "events.parquet")));
+        }
+        finally
+        {
+            Sh($"umount {disk}");
+        }
+    }
+
     [Fact]
     public void An_unknown_format_exits_2()
     {
@@ -92,5 +138,25 @@ public sealed class ExportCommandSpec : IDisposable
         var r = CliRunner.Run("export", _out, "--format", "xml", "--out", Path.Combine(_out, "x"));
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("--format", r.Err, StringComparison.Ordinal);
+    }
+
+    private static void AssertFailedInOneLine(CliResult r, string cause)
+    {
+        Assert.True(r.ExitCode == 1, $"exit {r.ExitCode}: {r.Err}");
+        var line = Assert.Single(r.Err.TrimEnd().Split('\n'));
+        Assert.StartsWith("marketsim: cannot write ", line, StringComparison.Ordinal);
+        Assert.Contains(cause, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
+    }
+
+    private static void Sh(string command)
+    {
+        var info = new ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add("-c");
+        info.ArgumentList.Add(command);
+        using var p = Process.Start(info)!;
+        var err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"'{command}' failed ({p.ExitCode}): {err} — this spec needs root (./test.sh runs as root)");
     }
 }

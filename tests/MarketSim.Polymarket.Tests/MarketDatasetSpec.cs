@@ -1,4 +1,7 @@
 using MarketSim.Polymarket.Dataset;
+using MarketSim.Polymarket.Eval;
+using Parquet;
+using Parquet.Schema;
 
 namespace MarketSim.Polymarket.Tests;
 
@@ -32,5 +35,76 @@ public sealed class MarketDatasetSpec : IDisposable
         MarketDataset.Write(path, rows);
 
         Assert.Equal(rows, MarketDataset.Read(path));
+    }
+
+    [Fact]
+    public void A_failed_write_leaves_neither_the_file_nor_a_temporary_file()
+    {
+        var path = Path.Combine(_dir, "d.parquet");
+        Directory.CreateDirectory(path); // the target is a folder: the final rename fails
+        Assert.ThrowsAny<IOException>(() => MarketDataset.Write(path, [Row()]));
+        Assert.Equal([path], Directory.GetFileSystemEntries(_dir));
+    }
+
+    [Fact]
+    public void A_file_that_is_not_Parquet_or_is_truncated_is_one_line_naming_the_file()
+    {
+        var path = Path.Combine(_dir, "d.parquet");
+        MarketDataset.Write(path, [Row()]);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^20]);
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => MarketDataset.Read(path)), path + ": not a readable Parquet file: ");
+        File.WriteAllText(path, "id,conditionId\n1,2\n");
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => MarketDataset.Read(path)), path + ": not a readable Parquet file: ");
+    }
+
+    [Fact]
+    public void A_file_with_a_wrong_schema_is_one_line_naming_the_file_and_the_column()
+    {
+        var path = Path.Combine(_dir, "d.parquet");
+        var id = new DataField("id", typeof(string), false);
+        ParquetColumns.Write(path, [(id, new string?[] { "1" })], CompressionMethod.Snappy);
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => MarketDataset.Read(path)), path + ": no column conditionId");
+
+        var fields = MarketDataset.Fields();
+        var values = fields.Select(f => f.Name == "y" ? new string?[] { "yes" } : f.ClrType == typeof(string) || f.ClrType == typeof(ReadOnlyMemory<char>) ? new string?[] { "x" } : (Array)Array.CreateInstance(typeof(Nullable<>).MakeGenericType(f.ClrType), 1)).ToArray();
+        fields[6] = new DataField("y", typeof(string), false);
+        ParquetColumns.Write(path, [.. fields.Zip(values)], CompressionMethod.Snappy);
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => MarketDataset.Read(path)), path + ": column y is String, expected an INT32");
+    }
+
+    [Fact]
+    public void A_predictions_file_with_a_wrong_column_type_is_one_line_naming_the_file()
+    {
+        var path = Path.Combine(_dir, "p.parquet");
+        ParquetColumns.Write(path, [(new DataField("id", typeof(string), false), new string?[] { "1" }), (new DataField("pred_prob", typeof(string), false), new string?[] { "0.5" })], CompressionMethod.Snappy);
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => DatasetEvaluator.ReadPredictions(path)), path + ": column pred_prob is String, expected a DOUBLE");
+    }
+
+    [Fact]
+    public void A_timestamp_past_the_year_9999_is_one_line_naming_the_file_and_the_column()
+    {
+        var path = Path.Combine(_dir, "d.parquet");
+        var edge = new DateTimeOffset(DateTime.SpecifyKind(DateTime.MaxValue.AddTicks(-9), DateTimeKind.Utc));
+        MarketDataset.Write(path, [Row() with { CreatedAt = edge }], CompressionMethod.None);
+        var micros = (edge.UtcTicks - DateTime.UnixEpoch.Ticks) / 10;
+        var bytes = File.ReadAllBytes(path);
+        var pattern = BitConverter.GetBytes(micros);
+        for (var at = bytes.AsSpan().IndexOf(pattern); at >= 0; at = bytes.AsSpan().IndexOf(pattern))
+        {
+            BitConverter.GetBytes(micros + 1_000_000_000_000L).CopyTo(bytes, at);
+        }
+
+        File.WriteAllBytes(path, bytes);
+        AssertOneLine(Assert.Throws<InvalidDataException>(() => MarketDataset.Read(path)), path + ": column createdAt: a timestamp is outside the years 0001-9999");
+    }
+
+    private static MarketRow Row() =>
+        new("1", "0x01", "Will it?", null, null, null, 1, null, null, new DateTimeOffset(2024, 1, 1, 0, 0, 0, TimeSpan.Zero), null, null, null, null, null, null, "spec");
+
+    private static void AssertOneLine(Exception e, string start)
+    {
+        Assert.StartsWith(start, e.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', e.Message);
     }
 }

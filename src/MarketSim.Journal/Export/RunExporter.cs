@@ -1,16 +1,16 @@
 using MarketSim.Hocon;
-using MarketSim.Parquet;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
 using MarketSim.Simulation.Scenarios;
+using Parquet;
 
 namespace MarketSim.Journal.Export;
 
 /// <summary>Options of <see cref="RunExporter.Export(string, string, ExportOptions)"/>.</summary>
 /// <param name="Format">Parquet or CSV.</param>
-/// <param name="Compression">Parquet compression (ignored for CSV).</param>
+/// <param name="Compression">Parquet compression codec (ignored for CSV); always written at <c>CompressionLevel.Optimal</c>.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group / CSV flush; bounds memory.</param>
-public sealed record ExportOptions(ExportFormat Format, ParquetCompression Compression = ParquetCompression.Snappy, int RowGroupSize = 1 << 20);
+public sealed record ExportOptions(ExportFormat Format, CompressionMethod Compression = CompressionMethod.Snappy, int RowGroupSize = 1 << 20);
 
 /// <summary>What an export wrote.</summary>
 /// <param name="Files">Table name → file written.</param>
@@ -19,13 +19,14 @@ public sealed record ExportOptions(ExportFormat Format, ParquetCompression Compr
 public sealed record ExportResult(IReadOnlyDictionary<string, string> Files, IReadOnlyDictionary<string, long> Rows, string? Warning);
 
 /// <summary>
-/// Thrown when the run folder cannot be exported: a missing folder or journal (<see cref="JournalUnreadable"/> false), or
-/// a journal that cannot be read to the end — corrupt event, unreadable file, not a journal (<see cref="JournalUnreadable"/>
-/// true). The message is one line naming the folder or file (and, for a corrupt event, its persistence id and sequence number).
+/// Thrown when the run folder cannot be exported: a missing folder or journal (<see cref="JournalUnreadable"/> false), a
+/// journal that cannot be read to the end — corrupt event, unreadable file, not a journal — or a table that cannot be
+/// written — full disk, read-only folder (<see cref="JournalUnreadable"/> true). The message is one line naming the folder
+/// or file (and, for a corrupt event, its persistence id and sequence number).
 /// </summary>
 public sealed class ExportException(string message, bool journalUnreadable = false, Exception? inner = null) : Exception(message, inner)
 {
-    /// <summary>True when the journal exists but could not be read (the command failed), false for a usage error.</summary>
+    /// <summary>True when the command failed (the journal could not be read or a table could not be written), false for a usage error.</summary>
     public bool JournalUnreadable { get; } = journalUnreadable;
 }
 
@@ -35,53 +36,53 @@ public sealed class ExportException(string message, bool journalUnreadable = fal
 /// </summary>
 public static class RunExporter
 {
-    internal static readonly ParquetSchema EventsSchema = new(
-        ParquetColumn.Int64("event_id"),
-        ParquetColumn.Timestamp("issued_at"),
-        ParquetColumn.Timestamp("cutoff_at"),
-        ParquetColumn.Timestamp("resolves_at"),
-        ParquetColumn.Timestamp("resolved_at", required: false),
-        ParquetColumn.Double("truth_f", required: false),
-        ParquetColumn.Int32("outcome", required: false),
-        ParquetColumn.String("reference"));
+    internal static readonly TableSchema EventsSchema = new(
+        TableColumn.Int64("event_id"),
+        TableColumn.Timestamp("issued_at"),
+        TableColumn.Timestamp("cutoff_at"),
+        TableColumn.Timestamp("resolves_at"),
+        TableColumn.Timestamp("resolved_at", nullable: true),
+        TableColumn.Double("truth_f", nullable: true),
+        TableColumn.Int32("outcome", nullable: true),
+        TableColumn.String("reference"));
 
-    internal static readonly ParquetSchema PredictionsSchema = new(
-        ParquetColumn.Int64("interval"),
-        ParquetColumn.Timestamp("interval_time"),
-        ParquetColumn.Int64("event_id"),
-        ParquetColumn.Int32("miner_id"),
-        ParquetColumn.String("forecaster", required: false),
-        ParquetColumn.Double("probability"));
+    internal static readonly TableSchema PredictionsSchema = new(
+        TableColumn.Int64("interval"),
+        TableColumn.Timestamp("interval_time"),
+        TableColumn.Int64("event_id"),
+        TableColumn.Int32("miner_id"),
+        TableColumn.String("forecaster", nullable: true),
+        TableColumn.Double("probability"));
 
-    internal static readonly ParquetSchema IntervalScoresSchema = new(
-        ParquetColumn.String("validator"),
-        ParquetColumn.Timestamp("scored_at"),
-        ParquetColumn.Int64("event_id"),
-        ParquetColumn.Int64("interval"),
-        ParquetColumn.Int32("k"),
-        ParquetColumn.Double("interval_weight"),
-        ParquetColumn.Int32("miner_id"),
-        ParquetColumn.Double("score"),
-        ParquetColumn.Double("prediction", required: false));
+    internal static readonly TableSchema IntervalScoresSchema = new(
+        TableColumn.String("validator"),
+        TableColumn.Timestamp("scored_at"),
+        TableColumn.Int64("event_id"),
+        TableColumn.Int64("interval"),
+        TableColumn.Int32("k"),
+        TableColumn.Double("interval_weight"),
+        TableColumn.Int32("miner_id"),
+        TableColumn.Double("score"),
+        TableColumn.Double("prediction", nullable: true));
 
-    internal static readonly ParquetSchema EventScoresSchema = new(
-        ParquetColumn.String("validator"),
-        ParquetColumn.Timestamp("scored_at"),
-        ParquetColumn.Int64("event_id"),
-        ParquetColumn.Int32("outcome"),
-        ParquetColumn.Int32("intervals"),
-        ParquetColumn.Int32("miner_id"),
-        ParquetColumn.Double("score"),
-        ParquetColumn.Double("weighted_prediction"));
+    internal static readonly TableSchema EventScoresSchema = new(
+        TableColumn.String("validator"),
+        TableColumn.Timestamp("scored_at"),
+        TableColumn.Int64("event_id"),
+        TableColumn.Int32("outcome"),
+        TableColumn.Int32("intervals"),
+        TableColumn.Int32("miner_id"),
+        TableColumn.Double("score"),
+        TableColumn.Double("weighted_prediction"));
 
-    internal static readonly ParquetSchema WeightsSchema = new(
-        ParquetColumn.String("validator"),
-        ParquetColumn.Int64("sequence_nr"),
-        ParquetColumn.Timestamp("time"),
-        ParquetColumn.Int64("event_id"),
-        ParquetColumn.Int32("miner_id"),
-        ParquetColumn.Double("moving_average", required: false),
-        ParquetColumn.Double("weight"));
+    internal static readonly TableSchema WeightsSchema = new(
+        TableColumn.String("validator"),
+        TableColumn.Int64("sequence_nr"),
+        TableColumn.Timestamp("time"),
+        TableColumn.Int64("event_id"),
+        TableColumn.Int32("miner_id"),
+        TableColumn.Double("moving_average", nullable: true),
+        TableColumn.Double("weight"));
 
     internal const string JournalFileName = "journal.db";
 
@@ -117,7 +118,15 @@ public static class RunExporter
 
         using (reader)
         {
-            Directory.CreateDirectory(outDir);
+            try
+            {
+                Directory.CreateDirectory(outDir);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                throw new ExportException($"cannot create {outDir}: {OneLine(e.Message)}", true, e);
+            }
+
             return Export(reader, outDir, options, warning);
         }
     }
@@ -132,11 +141,20 @@ public static class RunExporter
         var movingAverages = new Dictionary<string, Dictionary<int, double>>(StringComparer.Ordinal);
         var rows = new Dictionary<string, long>(StringComparer.Ordinal);
 
-        using (var predictions = new TableSink(FileOf("predictions"), PredictionsSchema, options.Format, options.Compression, options.RowGroupSize))
-        using (var intervalScores = new TableSink(FileOf("interval_scores"), IntervalScoresSchema, options.Format, options.Compression, options.RowGroupSize))
-        using (var scores = new TableSink(FileOf("event_scores"), EventScoresSchema, options.Format, options.Compression, options.RowGroupSize))
-        using (var weights = new TableSink(FileOf("weights"), WeightsSchema, options.Format, options.Compression, options.RowGroupSize))
+        var sinks = new List<TableSink>();
+        TableSink Open(string table, TableSchema schema)
         {
+            var sink = new TableSink(FileOf(table), schema, options.Format, options.Compression, options.RowGroupSize);
+            sinks.Add(sink);
+            return sink;
+        }
+
+        try
+        {
+            var predictions = Open("predictions", PredictionsSchema);
+            var intervalScores = Open("interval_scores", IntervalScoresSchema);
+            var scores = Open("event_scores", EventScoresSchema);
+            var weights = Open("weights", WeightsSchema);
             JournalEnvelope? last = null;
             try
             {
@@ -193,31 +211,44 @@ public static class RunExporter
                 throw new ExportException($"journal {reader.Location}: cannot be read{where}: {OneLine(e.Message)}", true, e);
             }
 
-            rows["predictions"] = predictions.Rows;
-            rows["interval_scores"] = intervalScores.Rows;
-            rows["event_scores"] = scores.Rows;
-            rows["weights"] = weights.Rows;
-        }
-
-        using (var sink = new TableSink(FileOf("events"), EventsSchema, options.Format, options.Compression, options.RowGroupSize))
-        {
-            var b = sink.Buffers;
+            var sink = Open("events", EventsSchema);
+            var eb = sink.Buffers;
             foreach (var (id, (issued, resolved)) in events)
             {
-                var i = sink.Count;
-                ((long[])b[0])[i] = id;
-                ((long[])b[1])[i] = issued is null ? 0 : Micros(issued.IssuedAt);
-                ((long[])b[2])[i] = issued is null ? 0 : Micros(issued.CutoffAt);
-                ((long[])b[3])[i] = issued is null ? 0 : Micros(issued.ResolvesAt);
-                ((long?[])b[4])[i] = resolved is null ? null : Micros(resolved.ResolvedAt);
-                ((double?[])b[5])[i] = resolved is null || double.IsNaN(resolved.Truth) ? null : resolved.Truth;
-                ((int?[])b[6])[i] = resolved?.Outcome;
-                ((string[])b[7])[i] = issued?.Reference ?? string.Empty;
+                var row = sink.Count;
+                ((long[])eb[0])[row] = id;
+                ((long[])eb[1])[row] = issued is null ? 0 : Micros(issued.IssuedAt);
+                ((long[])eb[2])[row] = issued is null ? 0 : Micros(issued.CutoffAt);
+                ((long[])eb[3])[row] = issued is null ? 0 : Micros(issued.ResolvesAt);
+                ((long?[])eb[4])[row] = resolved is null ? null : Micros(resolved.ResolvedAt);
+                ((double?[])eb[5])[row] = resolved is null || double.IsNaN(resolved.Truth) ? null : resolved.Truth;
+                ((int?[])eb[6])[row] = resolved?.Outcome;
+                ((string[])eb[7])[row] = issued?.Reference ?? string.Empty;
                 sink.Commit();
             }
 
-            sink.Flush();
-            rows["events"] = sink.Rows;
+            // every table is complete on disk before any is renamed into place
+            foreach (var t in sinks)
+            {
+                t.Complete();
+            }
+
+            foreach (var t in sinks)
+            {
+                t.Publish();
+                rows[Path.GetFileNameWithoutExtension(t.Path)] = t.Rows;
+            }
+        }
+        catch (TableWriteException e)
+        {
+            throw new ExportException($"cannot write {e.Table}: {OneLine(e.InnerException!.Message)}", true, e);
+        }
+        finally
+        {
+            foreach (var t in sinks)
+            {
+                t.Dispose();
+            }
         }
 
         return new ExportResult(files, rows, warning);

@@ -191,22 +191,16 @@ public static class DatasetEvaluator
         var result = new List<Prediction>();
         if (path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
         {
-            using var r = MarketSim.Parquet.ParquetReader.Open(path);
-            var names = r.Schema.Columns.Select(c => c.Name).ToHashSet();
-            var keyCol = names.Contains("conditionId") ? "conditionId" : names.Contains("id") ? "id" : throw new InvalidDataException($"{path}: needs a conditionId or id column");
-            if (!names.Contains("pred_prob"))
+            var r = Dataset.ParquetColumns.Open(path);
+            var keyCol = r.Has("conditionId") ? "conditionId" : r.Has("id") ? "id" : throw new InvalidDataException($"{path}: needs a conditionId or id column");
+            if (!r.Has("pred_prob"))
             {
                 throw new InvalidDataException($"{path}: needs a pred_prob column");
             }
 
-            var keys = (string?[])r.ReadColumn(keyCol);
-            var probs = r.ReadColumn("pred_prob") switch
-            {
-                double[] d => d.Select(v => (double?)v).ToArray(),
-                double?[] d => d,
-                var a => throw new InvalidDataException($"{path}: pred_prob is {a.GetType().Name}, expected double"),
-            };
-            var fc = names.Contains("forecaster") ? (string?[])r.ReadColumn("forecaster") : new string?[keys.Length];
+            var keys = r.Strings(keyCol);
+            var probs = r.Doubles("pred_prob");
+            var fc = r.Has("forecaster") ? r.Strings("forecaster") : new string?[keys.Length];
             for (var i = 0; i < keys.Length; i++)
             {
                 result.Add(new Prediction(

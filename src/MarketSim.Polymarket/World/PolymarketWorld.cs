@@ -80,7 +80,7 @@ public sealed class PolymarketWorld : IRunWorld
         {
             rows = MarketDataset.Read(pm.Dataset);
         }
-        catch (Exception e) when (e is IOException or InvalidDataException or Parquet.ParquetFormatException)
+        catch (Exception e) when (e is IOException or InvalidDataException)
         {
             throw new InvalidDataException(e.Message.Contains(pm.Dataset, StringComparison.Ordinal) ? $"polymarket dataset {e.Message}" : $"polymarket dataset {pm.Dataset}: {e.Message}", e);
         }

@@ -3,9 +3,9 @@ using MarketSim.Journal;
 using System.Globalization;
 using MarketSim.Journal.Export;
 using MarketSim.Journal.Tests.Run;
-using MarketSim.Parquet;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
+using Parquet;
 
 namespace MarketSim.Journal.Tests.Export;
 
@@ -43,23 +43,26 @@ public sealed class RunExporterSpec : IDisposable
         var weights = journal.Select(e => e.Event).OfType<WeightsUpdated>().ToList();
         var issued = journal.Select(e => e.Event).OfType<EventIssued>().ToList();
 
-        using (var r = ParquetReader.Open(result.Files["predictions"]))
+        using (var r = ParquetTestFile.Open(result.Files["predictions"]))
         {
             Assert.Equal(completed.Predictions, r.NumRows);
-            Assert.True(r.RowGroups.Count > 1, "several row groups");
-            var schema = r.Schema.Columns;
-            Assert.Equal(["interval", "interval_time", "event_id", "miner_id", "forecaster", "probability"], schema.Select(c => c.Name));
-            Assert.Equal(ParquetLogicalType.TimestampMicros, schema[1].LogicalType);
-            Assert.Equal(ParquetType.Int32, schema[3].Type);
-            Assert.Equal(ParquetType.Double, schema[5].Type);
+            Assert.True(r.RowGroupCount > 1, "several row groups");
+            Assert.Equal(["interval", "interval_time", "event_id", "miner_id", "forecaster", "probability"], r.Columns.Select(c => c.Name));
+            AssertTimestampMicrosUtc(r.Elements[1]);
+            Assert.Equal(Parquet.Meta.Type.INT64, r.Elements[0].Type);
+            Assert.Equal(Parquet.Meta.Type.INT32, r.Elements[3].Type);
+            Assert.Equal(Parquet.Meta.FieldRepetitionType.OPTIONAL, r.Elements[4].RepetitionType);
+            Assert.NotNull(r.Elements[4].LogicalType?.STRING);
+            Assert.Equal(Parquet.Meta.Type.DOUBLE, r.Elements[5].Type);
+            Assert.Equal(Parquet.Meta.FieldRepetitionType.REQUIRED, r.Elements[5].RepetitionType);
 
             var first = (PredictionBatch)batches[0].Event;
-            var intervals = r.ReadColumn<long>("interval");
-            var times = r.ReadColumn<DateTime>("interval_time");
-            var events = r.ReadColumn<long>("event_id");
-            var miners = r.ReadColumn<int>("miner_id");
-            var probabilities = r.ReadColumn<double>("probability");
-            var forecasters = r.ReadColumn<string?>("forecaster");
+            var intervals = r.Read<long>("interval");
+            var times = r.Read<DateTime>("interval_time");
+            var events = r.Read<long>("event_id");
+            var miners = r.Read<int>("miner_id");
+            var probabilities = r.Read<double>("probability");
+            var forecasters = r.Read<string?>("forecaster");
             Assert.Equal(first.Interval, intervals[0]);
             Assert.Equal(new DateTime(batches[0].Timestamp, DateTimeKind.Utc), times[0]);
             Assert.Equal(first.EventIds[0], events[0]);
@@ -75,14 +78,14 @@ public sealed class RunExporterSpec : IDisposable
             Assert.Equal(last[last.MinerIds.Length - 1, last.EventIds.Length - 1], probabilities[^1]);
         }
 
-        using (var r = ParquetReader.Open(result.Files["events"]))
+        using (var r = ParquetTestFile.Open(result.Files["events"]))
         {
             Assert.Equal(issued.Count, r.NumRows);
             var resolved = journal.Select(e => e.Event).OfType<EventResolved>().ToDictionary(e => e.EventId);
-            var ids = r.ReadColumn<long>("event_id");
-            var truth = r.ReadColumn<double?>("truth_f");
-            var outcome = r.ReadColumn<int?>("outcome");
-            var cutoff = r.ReadColumn<DateTime>("cutoff_at");
+            var ids = r.Read<long>("event_id");
+            var truth = r.Read<double?>("truth_f");
+            var outcome = r.Read<int?>("outcome");
+            var cutoff = r.Read<DateTime>("cutoff_at");
             for (var i = 0; i < ids.Length; i++)
             {
                 Assert.Equal(resolved[ids[i]].Truth, truth[i]);
@@ -91,19 +94,19 @@ public sealed class RunExporterSpec : IDisposable
             }
         }
 
-        using (var r = ParquetReader.Open(result.Files["event_scores"]))
+        using (var r = ParquetTestFile.Open(result.Files["event_scores"]))
         {
             Assert.Equal(scored.Sum(s => (long)s.MinerIds.Length), r.NumRows);
-            Assert.Equal(scored[0].Validator, r.ReadColumn<string>("validator")[0]);
-            Assert.Equal(scored[0].Scores[0], r.ReadColumn<double>("score")[0]);
-            Assert.Equal(scored[0].WeightedPredictions[^1], r.ReadColumn<double>("weighted_prediction")[scored[0].MinerIds.Length - 1]);
+            Assert.Equal(scored[0].Validator, r.Read<string>("validator")[0]);
+            Assert.Equal(scored[0].Scores[0], r.Read<double>("score")[0]);
+            Assert.Equal(scored[0].WeightedPredictions[^1], r.Read<double>("weighted_prediction")[scored[0].MinerIds.Length - 1]);
         }
 
-        using (var r = ParquetReader.Open(result.Files["weights"]))
+        using (var r = ParquetTestFile.Open(result.Files["weights"]))
         {
             Assert.Equal(weights.Sum(s => (long)s.MinerIds.Length), r.NumRows);
-            Assert.Equal(weights[0].Weights[0], r.ReadColumn<double>("weight")[0]);
-            Assert.All(r.ReadColumn<double?>("moving_average"), v => Assert.NotNull(v));
+            Assert.Equal(weights[0].Weights[0], r.Read<double>("weight")[0]);
+            Assert.All(r.Read<double?>("moving_average"), v => Assert.NotNull(v));
         }
     }
 
@@ -111,17 +114,17 @@ public sealed class RunExporterSpec : IDisposable
     public void Csv_export_parses_and_matches_the_parquet_export()
     {
         var run = SmallRun();
-        var parquet = RunExporter.Export(run, Path.Combine(_support.Directory, "p"), new ExportOptions(ExportFormat.Parquet, ParquetCompression.Gzip, 700));
+        var parquet = RunExporter.Export(run, Path.Combine(_support.Directory, "p"), new ExportOptions(ExportFormat.Parquet, CompressionMethod.Gzip, 700));
         var csv = RunExporter.Export(run, Path.Combine(_support.Directory, "c"), new ExportOptions(ExportFormat.Csv, RowGroupSize: 700));
         foreach (var table in new[] { "events", "predictions", "interval_scores", "event_scores", "weights" })
         {
             Assert.Equal(parquet.Rows[table], csv.Rows[table]);
-            using var r = ParquetReader.Open(parquet.Files[table]);
+            using var r = ParquetTestFile.Open(parquet.Files[table]);
             var lines = File.ReadAllText(csv.Files[table]).Split("\r\n");
             Assert.Equal("", lines[^1]);
-            Assert.Equal(string.Join(',', r.Schema.Columns.Select(c => c.Name)), lines[0]);
+            Assert.Equal(string.Join(',', r.Columns.Select(c => c.Name)), lines[0]);
             Assert.Equal(r.NumRows, lines.Length - 2);
-            var columns = r.Schema.Columns.Select(c => r.ReadColumn(c.Name)).ToArray();
+            var columns = r.Columns.Select(c => r.ReadColumn(c.Name)).ToArray();
             for (var row = 0; row < r.NumRows; row++)
             {
                 var fields = ParseCsvLine(lines[row + 1]);
@@ -129,12 +132,10 @@ public sealed class RunExporterSpec : IDisposable
                 for (var c = 0; c < columns.Length; c++)
                 {
                     var value = columns[c].GetValue(row);
-                    var column = r.Schema.Columns[c];
                     var expected = value switch
                     {
                         null => "",
-                        long micros when column.LogicalType == ParquetLogicalType.TimestampMicros =>
-                            DateTime.UnixEpoch.AddTicks(micros * 10).ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
+                        DateTime t => t.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture),
                         double d => d.ToString("R", CultureInfo.InvariantCulture),
                         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
                         _ => value.ToString(),
@@ -168,24 +169,24 @@ public sealed class RunExporterSpec : IDisposable
 
         var result = RunExporter.Export(runDir, Path.Combine(runDir, "out"), new ExportOptions(ExportFormat.Parquet));
         Assert.Contains("not complete", result.Warning, StringComparison.Ordinal);
-        using (var r = ParquetReader.Open(result.Files["predictions"]))
+        using (var r = ParquetTestFile.Open(result.Files["predictions"]))
         {
             Assert.Equal(3, r.NumRows);
-            Assert.Equal([0L, 0L, 1L], r.ReadColumn<long>("event_id"));
-            Assert.Equal([0, 1, 1], r.ReadColumn<int>("miner_id"));
-            var p = r.ReadColumn<double>("probability");
+            Assert.Equal([0L, 0L, 1L], r.Read<long>("event_id"));
+            Assert.Equal([0, 1, 1], r.Read<int>("miner_id"));
+            var p = r.Read<double>("probability");
             Assert.Equal(0.25, p[0]);
             Assert.True(double.IsNaN(p[1]));
             Assert.Equal(1.5, p[2]);
-            Assert.All(r.ReadColumn<string?>("forecaster"), Assert.Null);
-            Assert.All(r.ReadColumn<long>("interval"), k => Assert.Equal(7, k));
+            Assert.All(r.Read<string?>("forecaster"), Assert.Null);
+            Assert.All(r.Read<long>("interval"), k => Assert.Equal(7, k));
         }
 
-        using (var r = ParquetReader.Open(result.Files["events"]))
+        using (var r = ParquetTestFile.Open(result.Files["events"]))
         {
             Assert.Equal(2, r.NumRows);
-            Assert.All(r.ReadColumn<double?>("truth_f"), Assert.Null);
-            Assert.All(r.ReadColumn<DateTime?>("resolved_at"), v => Assert.Null(v));
+            Assert.All(r.Read<double?>("truth_f"), Assert.Null);
+            Assert.All(r.Read<DateTime?>("resolved_at"), v => Assert.Null(v));
         }
 
         var csv = RunExporter.Export(runDir, Path.Combine(runDir, "csv"), new ExportOptions(ExportFormat.Csv));
@@ -208,24 +209,24 @@ public sealed class RunExporterSpec : IDisposable
         Assert.Equal(scored.Count, details.Count);
         Assert.Equal(details.Sum(d => (long)d.Scores.Length), result.Rows["interval_scores"]);
 
-        using (var r = ParquetReader.Open(result.Files["predictions"]))
+        using (var r = ParquetTestFile.Open(result.Files["predictions"]))
         {
-            Assert.Equal("oracle", r.ReadColumn<string?>("forecaster")[0]);
+            Assert.Equal("oracle", r.Read<string?>("forecaster")[0]);
         }
 
         // the (interval, event) pairs that have predictions
         var predicted = journal.Select(e => e.Event).OfType<PredictionBatch>().SelectMany(b => b.EventIds.Select(id => (b.Interval, id))).ToHashSet();
-        using var s = ParquetReader.Open(result.Files["interval_scores"]);
-        Assert.Equal(["validator", "scored_at", "event_id", "interval", "k", "interval_weight", "miner_id", "score", "prediction"], s.Schema.Columns.Select(c => c.Name));
-        Assert.Equal(ParquetLogicalType.TimestampMicros, s.Schema.Columns[1].LogicalType);
-        var validator = s.ReadColumn<string>("validator");
-        var eventId = s.ReadColumn<long>("event_id");
-        var interval = s.ReadColumn<long>("interval");
-        var k = s.ReadColumn<int>("k");
-        var weight = s.ReadColumn<double>("interval_weight");
-        var miner = s.ReadColumn<int>("miner_id");
-        var score = s.ReadColumn<double>("score");
-        var prediction = s.ReadColumn<double?>("prediction");
+        using var s = ParquetTestFile.Open(result.Files["interval_scores"]);
+        Assert.Equal(["validator", "scored_at", "event_id", "interval", "k", "interval_weight", "miner_id", "score", "prediction"], s.Columns.Select(c => c.Name));
+        AssertTimestampMicrosUtc(s.Elements[1]);
+        var validator = s.Read<string>("validator");
+        var eventId = s.Read<long>("event_id");
+        var interval = s.Read<long>("interval");
+        var k = s.Read<int>("k");
+        var weight = s.Read<double>("interval_weight");
+        var miner = s.Read<int>("miner_id");
+        var score = s.Read<double>("score");
+        var prediction = s.Read<double?>("prediction");
         var byEvent = scored.ToDictionary(e => (e.Validator, e.EventId));
         var row = 0;
         while (row < score.Length)
@@ -269,7 +270,7 @@ public sealed class RunExporterSpec : IDisposable
         Assert.Equal(["validator,scored_at,event_id,interval,k,interval_weight,miner_id,score,prediction"], File.ReadAllLines(result.Files["interval_scores"]));
         Assert.Equal(2, result.Rows["event_scores"]);
         var parquet = RunExporter.Export(runDir, Path.Combine(runDir, "pq"), new ExportOptions(ExportFormat.Parquet));
-        using var r = ParquetReader.Open(parquet.Files["interval_scores"]);
+        using var r = ParquetTestFile.Open(parquet.Files["interval_scores"]);
         Assert.Equal(0, r.NumRows);
     }
 
@@ -363,6 +364,13 @@ public sealed class RunExporterSpec : IDisposable
         var e = Assert.Throws<ExportException>(() => RunExporter.Export(_support.Directory, Path.Combine(_support.Directory, "o"), new ExportOptions(ExportFormat.Csv)));
         Assert.Contains("journal.db", e.Message, StringComparison.Ordinal);
         Assert.Throws<ExportException>(() => RunExporter.Export(Path.Combine(_support.Directory, "missing"), Path.Combine(_support.Directory, "o"), new ExportOptions(ExportFormat.Csv)));
+    }
+
+    private static void AssertTimestampMicrosUtc(Parquet.Meta.SchemaElement e)
+    {
+        Assert.Equal(Parquet.Meta.Type.INT64, e.Type);
+        Assert.NotNull(e.LogicalType?.TIMESTAMP?.Unit.MICROS);
+        Assert.True(e.LogicalType!.TIMESTAMP!.IsAdjustedToUTC);
     }
 
     /// <summary>Splits one RFC 4180 line (no embedded line breaks) into unquoted fields.</summary>

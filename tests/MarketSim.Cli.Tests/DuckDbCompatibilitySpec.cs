@@ -1,11 +1,17 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using MarketSim.Parquet;
+using MarketSim.Journal.Export;
+using MarketSim.Polymarket.Dataset;
+using Parquet;
 
-namespace MarketSim.Parquet.Tests;
+namespace MarketSim.Cli.Tests;
 
-/// <summary>Cross-checks MarketSim.Parquet against DuckDB (an independent implementation) via @duckdb/node-api.</summary>
+/// <summary>
+/// Cross-checks MarketSim's Parquet I/O (Parquet.Net 6.1.0) against DuckDB, an independent implementation, via
+/// @duckdb/node-api: DuckDB's files read back with DuckDB's values, and DuckDB reads every file MarketSim writes (the
+/// export tables with every codec, a Polymarket dataset) with the values MarketSim reads.
+/// </summary>
 [Trait("Category", "DuckDB")]
 public sealed class DuckDbCompatibilitySpec : IDisposable
 {
@@ -21,11 +27,13 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
         }
         (async () => {
           const c = await (await DuckDBInstance.create(':memory:')).connect();
-          const [mode, dir, file] = process.argv.slice(2);
+          await c.run('SET threads = 1');
+          const [mode, dir] = process.argv.slice(2);
           if (mode === 'fixtures') {
             const all = `SELECT (range % 3 = 0) b, (range * 7 - 1000)::INTEGER i, (range * 1000000007)::BIGINT l,
               (range * 0.5)::FLOAT f, (random() - 0.5)::DOUBLE d, 's' || (range % 17) || 'é' s,
               '2026-01-02 03:04:05'::TIMESTAMP + to_microseconds(range * 1234567) t,
+              '2026-01-02 03:04:05+00'::TIMESTAMPTZ + to_microseconds(range * 7654321) tz,
               CASE WHEN range % 4 = 0 THEN NULL ELSE range % 2 = 0 END ob,
               CASE WHEN range % 5 = 1 THEN NULL ELSE (-range)::INTEGER END oi,
               CASE WHEN range % 6 = 2 THEN NULL ELSE 9223372036854775807 - range END ol,
@@ -34,17 +42,15 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
               CASE WHEN range % 4 = 3 THEN NULL ELSE md5(range::VARCHAR) END os,
               CASE WHEN range % 5 = 4 THEN NULL ELSE '2020-02-29'::TIMESTAMP + to_days(range::INTEGER) END ot
               FROM range(10000)`;
-            for (const codec of ['UNCOMPRESSED', 'SNAPPY', 'GZIP']) {
+            for (const codec of ['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'ZSTD']) {
               await c.run(`COPY (${all}) TO '${dir}/all_${codec}.parquet' (FORMAT PARQUET, COMPRESSION ${codec}, ROW_GROUP_SIZE 2048)`);
             }
             await c.run(`COPY (SELECT b, d, f, s, ob, od, ofl FROM (${all})) TO '${dir}/v2.parquet' (FORMAT PARQUET, PARQUET_VERSION V2, ROW_GROUP_SIZE 2048)`);
             await c.run(`COPY (SELECT range / 3 d, 'k' || (range % 1000) s, CASE WHEN range % 9 = 0 THEN NULL ELSE md5(range::VARCHAR) END os,
               CASE WHEN range % 11 = 0 THEN NULL ELSE range END ol FROM range(300000)) TO '${dir}/big.parquet' (FORMAT PARQUET, ROW_GROUP_SIZE 200000)`);
-            for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.parquet'))) {
-              await dump(c, `${dir}/${f}`, `${dir}/${f}.json`);
-            }
-          } else {
-            await dump(c, file, file + '.json');
+          }
+          for (const f of fs.readdirSync(dir).filter(f => f.endsWith('.parquet'))) {
+            await dump(c, `${dir}/${f}`, `${dir}/${f}.json`);
           }
         })().catch(e => { console.error(e); process.exit(1); });
         """;
@@ -56,62 +62,90 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
     [Fact]
     public void Files_written_by_DuckDB_read_back_with_the_values_DuckDB_reports()
     {
-        RunNode("fixtures", _dir, "");
+        RunNode("fixtures", _dir);
         var files = Directory.GetFiles(_dir, "*.parquet");
-        Assert.Equal(5, files.Length);
+        Assert.Equal(6, files.Length);
         foreach (var file in files)
         {
             var expected = LoadDump(file);
-            using var r = ParquetReader.Open(file);
-            Assert.Equal(expected.Columns, r.Schema.Columns.Select(c => c.Name));
-            Assert.Equal(expected.RowGroups, r.RowGroups.Count);
-            Assert.True(r.RowGroups.Count > 1, $"{file}: expected several row groups");
+            using var r = ParquetFile.Open(file);
+            Assert.Equal(expected.Columns, r.Columns.Select(c => c.Name));
+            Assert.Equal(expected.RowGroups, r.Metadata.RowGroups.Count);
+            Assert.True(r.Metadata.RowGroups.Count > 1, $"{file}: expected several row groups");
             CompareColumns(file, expected, r);
         }
+
+        using var dictionary = ParquetFile.Open(Path.Combine(_dir, "big.parquet"));
+        var s = dictionary.Metadata.RowGroups[0].Columns[1].MetaData!;
+        Assert.NotNull(s.DictionaryPageOffset); // the column's values are in a dictionary page (DuckDB: PLAIN_DICTIONARY)
+        Assert.Contains(s.Encodings, e => e is Parquet.Meta.Encoding.PLAIN_DICTIONARY or Parquet.Meta.Encoding.RLE_DICTIONARY);
     }
 
-    [Theory]
-    [InlineData(ParquetCompression.Uncompressed, false)]
-    [InlineData(ParquetCompression.Snappy, true)]
-    [InlineData(ParquetCompression.Gzip, false)]
-    public void Files_written_by_MarketSim_read_back_in_DuckDB_with_every_value_intact(ParquetCompression codec, bool dictionary)
+    [Fact]
+    public void Every_export_table_MarketSim_writes_reads_back_in_DuckDB_with_every_value_intact()
     {
-        var file = Path.Combine(_dir, "ms.parquet");
-        var data = RoundTripSpec.AllTypesData(3000);
-        using (var w = ParquetWriter.Create(file, RoundTripSpec.AllTypes(), new ParquetWriterOptions { Compression = codec, RowGroupSize = 1000, DataPageSize = 1000, DictionaryStrings = dictionary }))
+        var runs = Path.Combine(_dir, "runs");
+        var run = CliRunner.Run("run", Path.Combine(CliRunner.RepoRoot, "scenarios", "parity-cliff-fog.conf"), "--set", "timeline.events=30", "--out", runs, "--quiet");
+        Assert.True(run.ExitCode == 0, run.Err);
+        var folder = Assert.Single(Directory.GetDirectories(runs));
+        foreach (var codec in new[] { CompressionMethod.None, CompressionMethod.Snappy, CompressionMethod.Gzip, CompressionMethod.Zstd })
         {
-            w.WriteBatch(data);
+            var dir = Path.Combine(_dir, codec.ToString());
+            var result = RunExporter.Export(folder, dir, new ExportOptions(ExportFormat.Parquet, codec, RowGroupSize: 700));
+            RunNode("read", dir);
+            foreach (var file in result.Files.Values)
+            {
+                var expected = LoadDump(file);
+                using var r = ParquetFile.Open(file);
+                Assert.Equal(expected.Columns, r.Columns.Select(c => c.Name));
+                Assert.Equal(expected.RowGroups, r.Metadata.RowGroups.Count);
+                CompareColumns(file, expected, r);
+            }
+
+            using var predictions = ParquetFile.Open(result.Files["predictions"]);
+            Assert.True(predictions.Metadata.RowGroups.Count > 1, "several row groups");
         }
-
-        RunNode("read", _dir, file);
-        var expected = LoadDump(file);
-        Assert.Equal(3, expected.RowGroups);
-        using var r = ParquetReader.Open(file);
-        CompareColumns(file, expected, r);
     }
 
-    private static void CompareColumns(string file, Dump dump, ParquetReader r)
+    [Fact]
+    public void A_dataset_MarketSim_writes_reads_back_in_DuckDB_with_every_value_intact()
     {
-        for (int c = 0; c < dump.Columns.Length; c++)
+        var t0 = new DateTimeOffset(2024, 2, 29, 12, 0, 0, TimeSpan.Zero);
+        var rows = Enumerable.Range(0, 50).Select(i => new MarketRow(
+            $"{i}", $"0x{i:x4}", $"Will {i}, \"quoted\", happen?", i % 3 == 0 ? null : "rules é", i % 2 == 0 ? $"slug-{i}" : null, i % 4 == 0 ? null : "Sports",
+            i % 2, i % 5 == 0 ? null : $"{i}1", i % 5 == 0 ? null : $"{i}0", t0.AddDays(i), t0.AddDays(i + 30), i % 7 == 0 ? null : t0.AddDays(i + 29).AddTicks(i * 10),
+            null, i * 1000.5, i % 3 == 0 ? null : i / 50.0, i % 2 == 0 ? new MarketPrice("midpoint", 1, 2, 3, 4, 5, i / 100.0) : null, "spec")).ToList();
+        var file = Path.Combine(_dir, "markets.parquet");
+        MarketDataset.Write(file, rows);
+        Assert.Equal(rows, MarketDataset.Read(file));
+
+        RunNode("read", _dir);
+        using var r = ParquetFile.Open(file);
+        CompareColumns(file, LoadDump(file), r);
+    }
+
+    private static void CompareColumns(string file, Dump dump, ParquetFile r)
+    {
+        for (var c = 0; c < dump.Columns.Length; c++)
         {
-            var col = r.Schema.Columns[c];
-            var values = r.ReadColumn(col.Name);
+            var values = r.ReadColumn(c);
             Assert.Equal(dump.Rows.Length, values.Length);
-            for (int i = 0; i < values.Length; i++)
+            for (var i = 0; i < values.Length; i++)
             {
                 var duck = dump.Rows[i][c];
                 var ours = values.GetValue(i);
-                bool same = (ours, duck) switch
+                var same = (ours, duck) switch
                 {
                     (null, null) => true,
                     (null, _) or (_, null) => false,
                     (double d, _) => d.Equals(double.Parse(duck, CultureInfo.InvariantCulture)),
                     (float f, _) => f.Equals(float.Parse(duck, CultureInfo.InvariantCulture)),
                     (bool b, _) => (b ? "true" : "false") == duck,
+                    (DateTime t, _) => ((t.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture) == duck,
                     (IFormattable x, _) => x.ToString(null, CultureInfo.InvariantCulture) == duck,
                     _ => ours.ToString() == duck,
                 };
-                Assert.True(same, $"{Path.GetFileName(file)} column {col.Name} row {i}: MarketSim {ours ?? "NULL"}, DuckDB {duck ?? "NULL"}");
+                Assert.True(same, $"{Path.GetFileName(file)} column {r.Columns[c].Name} row {i}: MarketSim {ours ?? "NULL"}, DuckDB {duck ?? "NULL"}");
             }
         }
     }
@@ -126,7 +160,7 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
             [.. root.GetProperty("rows").EnumerateArray().Select(row => row.EnumerateArray().Select(v => v.ValueKind == JsonValueKind.Null ? null : v.GetString()).ToArray())]);
     }
 
-    private void RunNode(string mode, string dir, string file)
+    private void RunNode(string mode, string dir)
     {
         var modules = Environment.GetEnvironmentVariable("MARKETSIM_DUCKDB_NODE_MODULES");
         Assert.True(
@@ -136,7 +170,7 @@ public sealed class DuckDbCompatibilitySpec : IDisposable
         var script = Path.Combine(_dir, "duck.js");
         File.WriteAllText(script, Script);
         var psi = new ProcessStartInfo("node") { RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in new[] { script, mode, dir, file })
+        foreach (var a in new[] { script, mode, dir })
         {
             psi.ArgumentList.Add(a);
         }
