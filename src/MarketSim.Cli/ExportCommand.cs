@@ -6,7 +6,7 @@ using Parquet;
 
 namespace MarketSim.Cli;
 
-/// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|zstd|none]</c> (docs/outputs.md).</summary>
+/// <summary><c>marketsim export RUN_DIR --format parquet|csv --out DIR [--compression snappy|gzip|zstd|none] [--set key=value]</c> (docs/outputs.md).</summary>
 internal static class ExportCommand
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
@@ -15,10 +15,14 @@ internal static class ExportCommand
         var format = new Option<string>("--format") { Description = "parquet or csv", DefaultValueFactory = _ => "parquet" };
         var outDir = new Option<string>("--out") { Description = "Folder to write the tables into", Required = true };
         var compression = new Option<string>("--compression") { Description = "Parquet compression: snappy, gzip, zstd or none", DefaultValueFactory = _ => "snappy" };
+        var set = new Option<string[]>("--set")
+        {
+            Description = "Override a deployment key of the run's scenario.conf to reach its journal, e.g. --set marketsim.persistence.postgres.connection-string=\"Host=...;Password=...\" (a PostgreSQL run; scenario.conf never stores the password; MARKETSIM_POSTGRES is used too)",
+        };
         var command = new Command("export",
             "Export a run's journal to the tables events, predictions, interval_scores, event_scores and weights (docs/outputs.md).\n" +
             "Example: marketsim export runs/20260101T000000Z_parity-cliff-fog --format parquet --out runs/export")
-        { runDir, format, outDir, compression };
+        { runDir, format, outDir, compression, set };
         command.SetAction(parse =>
         {
             var fmt = parse.GetValue(format)?.ToLowerInvariant() switch
@@ -40,7 +44,7 @@ internal static class ExportCommand
             ExportResult result;
             try
             {
-                result = RunExporter.Export(parse.GetValue(runDir)!, parse.GetValue(outDir)!, new ExportOptions(fmt, codec));
+                result = RunExporter.Export(parse.GetValue(runDir)!, parse.GetValue(outDir)!, new ExportOptions(fmt, codec) { Overrides = parse.GetValue(set) ?? [] });
             }
             catch (ExportException e) when (e.JournalUnreadable)
             {

@@ -115,24 +115,26 @@ public static class RunJournals
     }
 
     /// <summary>
-    /// Opens the journal of the run folder <paramref name="runDir"/> for reading: journal.db, or the PostgreSQL schema its
-    /// scenario.conf names. Throws <see cref="FileNotFoundException"/> when the folder has neither.
+    /// Opens the journal of the run folder <paramref name="runDir"/> for reading: the backend its scenario.conf names
+    /// (journal.db in the folder, or its PostgreSQL schema), with <paramref name="overrides"/> (deployment keys such as
+    /// <c>marketsim.persistence.postgres.connection-string</c>) applied. Throws <see cref="FileNotFoundException"/> when the
+    /// folder holds neither a scenario.conf naming PostgreSQL nor a journal.db.
     /// </summary>
-    public static IRunJournalReader OpenReader(string runDir)
+    public static IRunJournalReader OpenReader(string runDir, IReadOnlyList<string>? overrides = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(runDir);
         var file = Path.Combine(runDir, RunFolder.JournalFileName);
         var scenarioFile = Path.Combine(runDir, RunFolder.ScenarioFileName);
-        if (!File.Exists(file) && File.Exists(scenarioFile))
+        if (File.Exists(scenarioFile))
         {
             RunDeployment? deployment = null;
             try
             {
-                deployment = ScenarioLoader.LoadRun(scenarioFile, null, null).Deployment;
+                deployment = ScenarioLoader.LoadRun(scenarioFile, overrides, null).Deployment;
             }
-            catch (ScenarioException)
+            catch (ScenarioException) when (overrides is not { Count: > 0 })
             {
-                // not readable as a scenario: fall through to the journal.db message
+                // not readable as a scenario: fall through to journal.db
             }
 
             if (deployment is { Persistence.IsPostgres: true })

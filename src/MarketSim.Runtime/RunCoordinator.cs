@@ -72,7 +72,7 @@ internal sealed record CoordinatorContext(
     public bool Resume { get; init; }
 
     /// <summary>How many intervals the run may play ahead of its journal's writes before it waits for them.</summary>
-    public int JournalWindow { get; init; } = 8;
+    public int JournalWindow { get; init; } = 32;
 
     /// <summary>How long one step (a shard's batch, a validator's ack, a quote) may take before the run fails.</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromMinutes(10);
@@ -203,7 +203,10 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
             _streamActors.Add(_marketMaker);
         }
 
-        _maxInFlight = (long)Math.Max(1, _ctx.JournalWindow) * (1 + _shardStreams.Length + _validators.Count + (_marketMaker is null ? 0 : 1));
+        // The issuer may record twice per interval (issues, resolutions); a stream holds fewer than RecordsPerWrite records
+        // unwritten, so the window must leave room for those on every stream, or the run would wait for writes never made.
+        var streams = 1 + _shardStreams.Length + _validators.Count + (_marketMaker is null ? 0 : 1);
+        _maxInFlight = (long)Math.Max(2 * _ctx.Streams.RecordsPerWrite, _ctx.JournalWindow) * streams;
         _batches = new PredictionBatch?[s.ShardCount];
         _acks = new ValidatorStepDone?[_validators.Count];
 
@@ -230,7 +233,7 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
 
     private IActorRef Stream(string persistenceId)
     {
-        var child = Context.ActorOf(EventStreamActor.Props(persistenceId, _ctx.Streams), "stream-" + persistenceId);
+        var child = Context.ActorOf(EventStreamActor.Props(persistenceId, _ctx.Streams, _ctx.Streams.RecordsPerWrite), "stream-" + persistenceId);
         _streamActors.Add(Adopt(child, persistenceId, null));
         return child;
     }

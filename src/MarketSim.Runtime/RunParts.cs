@@ -86,7 +86,7 @@ internal sealed class ShardFailedException(string message, Exception inner) : Ex
 internal sealed class ValidatorActor : RunStreamActor
 {
     public ValidatorActor(int index, ValidatorState state, string persistenceId, RunStreams streams)
-        : base(persistenceId, streams)
+        : base(persistenceId, streams, streams.RecordsPerWrite)
     {
         Command<ValidatorStep>(m =>
         {
@@ -111,7 +111,7 @@ internal sealed class ValidatorActor : RunStreamActor
 internal sealed class MarketMakerActor : RunStreamActor
 {
     public MarketMakerActor(RunMarketMaker model, RunStreams streams)
-        : base(JournalIds.MarketMaker, streams)
+        : base(JournalIds.MarketMaker, streams, streams.RecordsPerWrite)
     {
         Command<QuoteRequest>(m => Sender.Tell(model.Quote(m), Self));
         Command<TradeRequest>(m =>

@@ -12,8 +12,11 @@ namespace MarketSim.Runtime;
 /// failure that stops it (a damaged row, a gap, a failed write, a replay that differs), so that the coordinator and the
 /// supervisor can name it when the actor's <see cref="Terminated"/> arrives.
 /// </summary>
-internal sealed class RunStreams(string location)
+internal sealed class RunStreams(string location, int recordsPerWrite = 1)
 {
+    /// <summary>How many records a stream gathers into one write (<see cref="RunStreamActor.RecordsPerWrite"/>).</summary>
+    public int RecordsPerWrite { get; } = Math.Max(1, recordsPerWrite);
+
     /// <summary>Where the journal lives: journal.db's path or <c>postgres:schema</c>.</summary>
     public string Location { get; } = location;
 
@@ -41,25 +44,37 @@ internal sealed class JournalStreamException(string message, Exception? inner = 
 internal abstract class RunStreamActor : ReceivePersistentActor
 {
     private readonly RunStreams _streams;
+    private readonly List<Stamped> _pending = [];
+    private readonly List<Action> _pendingCallbacks = [];
     private List<byte[]>? _stored = [];
     private long _storedCount;
     private long _recorded;
+    private int _pendingRecords;
 
-    protected RunStreamActor(string persistenceId, RunStreams streams)
+    protected RunStreamActor(string persistenceId, RunStreams streams, int recordsPerWrite = 1)
     {
         PersistenceId = persistenceId;
         _streams = streams;
+        RecordsPerWrite = Math.Max(1, recordsPerWrite);
         Recover<ScoreEvent>(OnRecover);
         Recover<RecoveryCompleted>(_ => OnRecovered(_storedCount));
         Command<FlushStream>(_ =>
         {
             var to = Sender;
+            WritePending();
             AfterStored(() => to.Tell(new Flushed(PersistenceId, Unverified), Self));
         });
     }
 
     /// <inheritdoc/>
     public override string PersistenceId { get; }
+
+    /// <summary>
+    /// How many <see cref="Record"/> calls are gathered into one write (one <c>PersistAllAsync</c>, one database round
+    /// trip): fewer, larger writes cost the journal plugin far less than one per interval. The coordinator's window
+    /// (<see cref="CoordinatorContext.JournalWindow"/>) must exceed it, or the run would wait for records never written.
+    /// </summary>
+    protected int RecordsPerWrite { get; }
 
     /// <summary>Events recorded so far (verified against the journal or persisted).</summary>
     protected long RecordedEvents => _recorded;
@@ -107,17 +122,50 @@ internal abstract class RunStreamActor : ReceivePersistentActor
 
         if (fresh is not null)
         {
-            PersistAllAsync(fresh, _ => { });
+            _pending.AddRange(fresh);
         }
 
         if (stored is not null)
         {
-            DeferAsync(events.Count, _ => stored());
+            _pendingCallbacks.Add(stored);
+        }
+
+        if (++_pendingRecords >= RecordsPerWrite)
+        {
+            WritePending();
         }
     }
 
-    /// <summary>Runs <paramref name="then"/> once everything recorded so far is in the journal.</summary>
-    protected void AfterStored(Action then) => DeferAsync(0, _ => then());
+    /// <summary>Writes the gathered records now (one <c>PersistAllAsync</c>) and runs their continuations once stored.</summary>
+    protected void WritePending()
+    {
+        _pendingRecords = 0;
+        if (_pending.Count > 0)
+        {
+            PersistAllAsync([.. _pending], _ => { });
+            _pending.Clear();
+        }
+
+        if (_pendingCallbacks.Count > 0)
+        {
+            var callbacks = _pendingCallbacks.ToArray();
+            _pendingCallbacks.Clear();
+            DeferAsync(callbacks.Length, _ =>
+            {
+                foreach (var c in callbacks)
+                {
+                    c();
+                }
+            });
+        }
+    }
+
+    /// <summary>Runs <paramref name="then"/> once everything recorded so far is in the journal (gathered records are written first).</summary>
+    protected void AfterStored(Action then)
+    {
+        WritePending();
+        DeferAsync(0, _ => then());
+    }
 
     /// <inheritdoc/>
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
@@ -198,8 +246,8 @@ internal sealed record Flushed(string PersistenceId, long Unverified);
 /// </summary>
 internal sealed class EventStreamActor : RunStreamActor
 {
-    public EventStreamActor(string persistenceId, RunStreams streams)
-        : base(persistenceId, streams)
+    public EventStreamActor(string persistenceId, RunStreams streams, int recordsPerWrite)
+        : base(persistenceId, streams, recordsPerWrite)
     {
         Command<RecordEvents>(m =>
         {
@@ -208,5 +256,5 @@ internal sealed class EventStreamActor : RunStreamActor
         });
     }
 
-    public static Props Props(string persistenceId, RunStreams streams) => Akka.Actor.Props.Create(() => new EventStreamActor(persistenceId, streams));
+    public static Props Props(string persistenceId, RunStreams streams, int recordsPerWrite) => Akka.Actor.Props.Create(() => new EventStreamActor(persistenceId, streams, recordsPerWrite));
 }

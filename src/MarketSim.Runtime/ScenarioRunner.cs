@@ -209,10 +209,13 @@ public static class ScenarioRunner
         }
     }
 
+    /// <summary>Records (about one per stream and interval) gathered into one journal write.</summary>
+    private const int RecordsPerWrite = 8;
+
     private static CoordinatorResult Play(Scenario scenario, int parallelism, IRunWorld world, JournalConfig.Target target, string hocon, bool resume, MarketSimSystem host, RunOptions options)
     {
         var completion = new TaskCompletionSource<CoordinatorResult>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var context = new CoordinatorContext(new RunStreams(target.Location), hocon, options.Cancellation, options.Progress, options.Warning, completion)
+        var context = new CoordinatorContext(new RunStreams(target.Location, RecordsPerWrite), hocon, options.Cancellation, options.Progress, options.Warning, completion)
         {
             ShardDispatcher = host.ShardDispatcher(parallelism),
             StepTimeout = host.StepTimeout,

@@ -130,6 +130,8 @@ public sealed class ChildActorProtocolSpec : Akka.TestKit.Xunit2.TestKit
             seed: 0);
         var mm = Sys.ActorOf(MarketMakerActor.Props(new RunMarketMaker(scenario), new RunStreams("in-memory journal")));
         var coordinator = CreateTestProbe();
+        // The market maker records its settlements itself and confirms them apart from its answers.
+        coordinator.IgnoreMessages<Recorded>(_ => true);
 
         mm.Tell(new QuoteRequest(scenario.Timeline.Epoch, [0], [0]), coordinator.Ref);
         var quotes = coordinator.ExpectMsg<Quotes>();

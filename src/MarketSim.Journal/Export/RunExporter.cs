@@ -10,7 +10,14 @@ namespace MarketSim.Journal.Export;
 /// <param name="Format">Parquet or CSV.</param>
 /// <param name="Compression">Parquet compression codec (ignored for CSV); always written at <c>CompressionLevel.Optimal</c>.</param>
 /// <param name="RowGroupSize">Rows per Parquet row group / CSV flush; bounds memory.</param>
-public sealed record ExportOptions(ExportFormat Format, CompressionMethod Compression = CompressionMethod.Snappy, int RowGroupSize = 1 << 20);
+public sealed record ExportOptions(ExportFormat Format, CompressionMethod Compression = CompressionMethod.Snappy, int RowGroupSize = 1 << 20)
+{
+    /// <summary>
+    /// Deployment overrides applied to the run folder's scenario.conf to find its journal (<c>path=value</c>), e.g. the
+    /// PostgreSQL connection string with its password, which scenario.conf never stores.
+    /// </summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+}
 
 /// <summary>What an export wrote.</summary>
 /// <param name="Files">Table name → file written.</param>
@@ -31,7 +38,7 @@ public sealed class ExportException(string message, bool journalUnreadable = fal
 }
 
 /// <summary>
-/// Exports a run folder's journal (journal.db or its PostgreSQL schema, <see cref="RunJournals.OpenReader(string)"/>) into
+/// Exports a run folder's journal (journal.db or its PostgreSQL schema, <see cref="RunJournals.OpenReader(string, IReadOnlyList{string})"/>) into
 /// the tables events, predictions, interval_scores, event_scores and weights (docs/outputs.md), in one streaming pass.
 /// </summary>
 public static class RunExporter
@@ -105,11 +112,15 @@ public static class RunExporter
         IRunJournalReader reader;
         try
         {
-            reader = RunJournals.OpenReader(runDir);
+            reader = RunJournals.OpenReader(runDir, options.Overrides);
         }
         catch (FileNotFoundException)
         {
             throw new ExportException($"{runDir} has no {JournalFileName} (not a run folder?)");
+        }
+        catch (ScenarioException e)
+        {
+            throw new ExportException($"{runDir}: its scenario.conf with --set {string.Join(' ', options.Overrides)}: {OneLine(e.Message)}");
         }
         catch (Exception e) when (IsUnreadable(e))
         {
