@@ -23,6 +23,7 @@ public sealed class QueryJournalReader : IRunJournalReader
     private readonly SqlReadJournal _queries;
     private readonly IMaterializer _materializer;
     private Dictionary<string, int>? _validatorRanks;
+    private Dictionary<string, IReadOnlyList<string>>? _streamTags;
 
     /// <summary>A reader on <paramref name="system"/>; when <paramref name="ownsSystem"/>, disposing it terminates the system.</summary>
     public QueryJournalReader(ActorSystem system, string location, bool ownsSystem = false)
@@ -138,7 +139,9 @@ public sealed class QueryJournalReader : IRunJournalReader
     public IEnumerable<JournalEnvelope> EventsByTag(string tag)
     {
         ArgumentNullException.ThrowIfNull(tag);
-        var pids = PersistenceIds().Where(pid => EventsByPersistenceId(pid, 1, 1, 1).Any(e => e.Tags.Contains(tag))).ToList();
+        // A stream's events all carry its one tag (docs/journal.md): the streams of a tag are found from their first events.
+        _streamTags ??= PersistenceIds().ToDictionary(pid => pid, pid => EventsByPersistenceId(pid, 1, 1, 1).FirstOrDefault()?.Tags ?? [], StringComparer.Ordinal);
+        var pids = _streamTags.Where(s => s.Value.Contains(tag)).Select(s => s.Key).Order(StringComparer.Ordinal).ToList();
         return Merge(pids).Where(e => e.Tags.Contains(tag));
     }
 

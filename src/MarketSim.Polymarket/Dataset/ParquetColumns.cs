@@ -34,6 +34,11 @@ internal sealed class ParquetColumns
     public static ParquetColumns Open(string path)
     {
         var bytes = File.ReadAllBytes(path);
+        if (bytes.Length >= 4 && bytes.AsSpan(0, 4).SequenceEqual("PAR1"u8) && (bytes.Length < 12 || !bytes.AsSpan(bytes.Length - 4).SequenceEqual("PAR1"u8)))
+        {
+            throw new InvalidDataException($"{path}: not a readable Parquet file: truncated (it starts as Parquet but its footer, ending in PAR1, is missing: {bytes.Length} bytes; an interrupted copy or download?)");
+        }
+
         try
         {
             return new ParquetColumns(path, ParquetReader.CreateAsync(new MemoryStream(bytes, writable: false)).GetAwaiter().GetResult());

@@ -138,6 +138,21 @@ public sealed class PostgresRunSpec : IDisposable
         Assert.DoesNotContain("secret-pw", File.ReadAllText(outcome.Folder.ScenarioFile), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void A_server_that_refuses_the_login_fails_the_run_before_it_starts_in_one_line_without_the_password()
+    {
+        var refused = new NpgsqlConnectionStringBuilder(ConnectionString) { Username = "nobody_" + Guid.NewGuid().ToString("N")[..6], Password = "secret-pw" }.ConnectionString;
+        var outcome = _runs.Run("parity-cliff-fog.conf", OnPostgres(NewSchema(), refused), seed: 5);
+        _schemas.RemoveAt(_schemas.Count - 1);
+
+        Assert.Equal(RunState.Failed, outcome.State);
+        Assert.Equal(0, outcome.Intervals);
+        Assert.Contains("nobody_", outcome.Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', outcome.Error.Message);
+        Assert.DoesNotContain("secret-pw", outcome.Error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret-pw", File.ReadAllText(outcome.Folder.StatusFile), StringComparison.Ordinal);
+    }
+
     private static IRunJournalReader Postgres(string schema) =>
         RunJournals.OpenReader(new JournalConfig.Target(JournalConfig.PostgresProvider, ConnectionString, schema, "postgres:" + schema));
 

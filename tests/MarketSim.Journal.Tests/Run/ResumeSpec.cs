@@ -143,6 +143,26 @@ public sealed class ResumeSpec : IDisposable
         Assert.Contains("differs from what the replay makes", Assert.IsType<JournalStreamException>(resumed.Error).Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("truncated")]
+    [InlineData("garbage")]
+    public void A_journal_file_that_is_not_a_database_any_more_fails_the_resume_in_one_line_naming_it(string damage)
+    {
+        var stopped = Interrupted(afterIntervals: 40);
+        var journal = stopped.Folder.JournalFile;
+        var bytes = File.ReadAllBytes(journal);
+        File.WriteAllBytes(journal, damage == "truncated" ? bytes[..(bytes.Length / 3)] : [.. Enumerable.Repeat((byte)0x5A, bytes.Length)]);
+        var before = File.ReadAllBytes(journal);
+
+        var resumed = Resume(stopped.Folder);
+
+        Assert.Equal(RunState.Failed, resumed.State);
+        Assert.Contains(journal, resumed.Error!.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain('\n', resumed.Error.Message);
+        Assert.Contains("\"failed\"", File.ReadAllText(stopped.Folder.StatusFile), StringComparison.Ordinal);
+        Assert.Equal(before, File.ReadAllBytes(journal));
+    }
+
     private static SqliteConnection Open(string journal)
     {
         var c = new SqliteConnection($"Data Source={journal};Mode=ReadOnly;Pooling=false");
