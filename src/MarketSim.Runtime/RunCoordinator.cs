@@ -109,6 +109,7 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
     private readonly Dictionary<IActorRef, string> _names = [];
     private readonly Dictionary<IActorRef, Exception> _failures = [];
     private readonly HashSet<string> _replaying = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _unreplayed = new(StringComparer.Ordinal);
     private readonly List<long> _openIds = [];
     private readonly List<sbyte> _openChi = [];
     private readonly List<double> _openPrices = [];
@@ -252,6 +253,7 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
         }
 
         _replaying.Add(persistenceId);
+        _unreplayed[persistenceId] = stored;
     }
 
     private void Begin()
@@ -298,16 +300,18 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
 
         _inFlight++;
         stream.Tell(new RecordEvents(events, _now.UtcTicks), Self);
-    }
-
-    private void OnRecorded(Recorded r)
-    {
-        _inFlight--;
-        if (!r.Replaying)
+        // The coordinator feeds its own child streams: it knows at once when one has been replayed past its stored events
+        // (the stream's CaughtUp would come later, after the progress of this interval is reported).
+        var pid = _names[stream];
+        if (_unreplayed.TryGetValue(pid, out var left) && (_unreplayed[pid] = left - events.Count) <= 0)
         {
-            _replaying.Remove(r.PersistenceId);
+            _replaying.Remove(pid);
         }
     }
+
+    private void OnRecorded(Recorded r) => _inFlight--;
+
+    protected override void OnCaughtUp() => _replaying.Remove(PersistenceId);
 
     // ---- phases -------------------------------------------------------------------------------------------------
 
@@ -542,6 +546,7 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
         Command<Terminated>(OnChildTerminated);
         Command<StepTimedOut>(OnTimeout);
         Command<Recorded>(OnRecorded);
+        Command<CaughtUp>(c => _replaying.Remove(c.PersistenceId));
         Command<ShardAnswered>(m => Context.GetLogger().Warning("dropped a late batch of shard {0} for interval {1} (playing {2})", m.Batch.Shard, m.Batch.Interval, _interval));
         Command<ValidatorStepDone>(m => Context.GetLogger().Warning("dropped a late ack of validator {0} (playing interval {1})", m.Validator, _interval));
     }

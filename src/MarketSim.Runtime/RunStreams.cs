@@ -91,6 +91,9 @@ internal abstract class RunStreamActor : ReceivePersistentActor
     /// <summary>Called once recovery is over, with the number of events the journal held: tells the parent (<see cref="StreamReady"/>).</summary>
     protected virtual void OnRecovered(long storedEvents) => Context.Parent.Tell(new StreamReady(PersistenceId, storedEvents), Self);
 
+    /// <summary>The replay has reached the last stored event: from now on events are written. Tells the parent (<see cref="CaughtUp"/>).</summary>
+    protected virtual void OnCaughtUp() => Context.Parent.Tell(new CaughtUp(PersistenceId), Self);
+
     /// <summary>
     /// Records <paramref name="events"/> (in order) at virtual time <paramref name="ticks"/>: verified against the journal
     /// where it already holds them, persisted after. <paramref name="stored"/> runs once all of them are in the journal.
@@ -112,6 +115,7 @@ internal abstract class RunStreamActor : ReceivePersistentActor
                 if (seq == _storedCount)
                 {
                     _stored = null;
+                    OnCaughtUp();
                 }
 
                 continue;
@@ -228,6 +232,9 @@ internal sealed record RecordEvents(IReadOnlyList<ScoreEvent> Events, long Ticks
 
 /// <summary>A stream → the coordinator: a step's events are in the journal (<see cref="Replaying"/>: still comparing with stored ones).</summary>
 internal sealed record Recorded(string PersistenceId, bool Replaying);
+
+/// <summary>A stream → the coordinator: its replay reached the last stored event; what it records from now on is new.</summary>
+internal sealed record CaughtUp(string PersistenceId);
 
 /// <summary>A stream → the coordinator: recovery is over; the journal held <see cref="StoredEvents"/> events of it.</summary>
 internal sealed record StreamReady(string PersistenceId, long StoredEvents);

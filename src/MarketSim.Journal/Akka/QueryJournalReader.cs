@@ -17,6 +17,9 @@ namespace MarketSim.Journal.Akka;
 /// </summary>
 public sealed class QueryJournalReader : IRunJournalReader
 {
+    /// <summary>Events handed over from a stream's query at a time.</summary>
+    private const int PullGroup = 256;
+
     private readonly ActorSystem _system;
     private readonly bool _ownsSystem;
     private readonly JournalConfig.Target? _target;
@@ -69,10 +72,18 @@ public sealed class QueryJournalReader : IRunJournalReader
             yield break;
         }
 
-        var source = _queries.CurrentEventsByPersistenceId(persistenceId, Math.Max(1, fromSequenceNr), toSequenceNr);
+        // Sequence numbers have no gaps: at most max events lie in [from, from + max - 1].
+        fromSequenceNr = Math.Max(1, fromSequenceNr);
+        if (max < long.MaxValue - fromSequenceNr)
+        {
+            toSequenceNr = Math.Min(toSequenceNr, fromSequenceNr + max - 1);
+        }
+
+        // Pulled in groups: one asynchronous hand-over per group instead of per event (the merge reads every stream at once).
+        var source = _queries.CurrentEventsByPersistenceId(persistenceId, fromSequenceNr, toSequenceNr).Grouped(PullGroup);
         var (stop, queue) = source
-            .ViaMaterialized(KillSwitches.Single<EventEnvelope>(), Keep.Right)
-            .ToMaterialized(Sink.Queue<EventEnvelope>(), Keep.Both)
+            .ViaMaterialized(KillSwitches.Single<IEnumerable<EventEnvelope>>(), Keep.Right)
+            .ToMaterialized(Sink.Queue<IEnumerable<EventEnvelope>>(), Keep.Both)
             .Run(_materializer);
         var expected = Math.Max(1, fromSequenceNr);
         long taken = 0;
@@ -80,31 +91,38 @@ public sealed class QueryJournalReader : IRunJournalReader
         {
             while (taken < max)
             {
-                EventEnvelope? env;
+                IEnumerable<EventEnvelope>? group;
                 try
                 {
                     var next = queue.PullAsync().GetAwaiter().GetResult();
-                    env = next.HasValue ? next.Value : null;
+                    group = next.HasValue ? next.Value : null;
                 }
                 catch (Exception e) when (e is not OutOfMemoryException)
                 {
-                    // A failed stream may drop the good events read with the bad one: find the row that fails on its own.
+                    // A failed stream drops the good events read with the bad one: find the row that fails on its own.
                     throw new JournalCorruptException(persistenceId, LocateDamage(persistenceId, expected, toSequenceNr), 0, Describe(e), e);
                 }
 
-                if (env is null)
+                if (group is null)
                 {
                     yield break;
                 }
 
-                if (env.Event is not ScoreEvent evt)
+                foreach (var env in group)
                 {
-                    throw new JournalCorruptException(persistenceId, env.SequenceNr, Ordering(env), $"holds a {env.Event?.GetType().Name ?? "null"}, not a score event");
-                }
+                    if (env.Event is not ScoreEvent evt)
+                    {
+                        throw new JournalCorruptException(persistenceId, env.SequenceNr, Ordering(env), $"holds a {env.Event?.GetType().Name ?? "null"}, not a score event");
+                    }
 
-                expected = env.SequenceNr + 1;
-                taken++;
-                yield return new JournalEnvelope(Ordering(env), env.PersistenceId, env.SequenceNr, env.Timestamp, evt, env.Tags ?? []);
+                    expected = env.SequenceNr + 1;
+                    if (taken++ >= max)
+                    {
+                        yield break;
+                    }
+
+                    yield return new JournalEnvelope(Ordering(env), env.PersistenceId, env.SequenceNr, env.Timestamp, evt, env.Tags ?? []);
+                }
             }
         }
         finally
