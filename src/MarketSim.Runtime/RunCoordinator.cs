@@ -1,8 +1,8 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
-using MarketSim.Scenarios;
 using MarketSim.Journal.Akka;
+using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
 using MarketSim.Simulation.Run;
 using MarketSim.Simulation.Scenarios;

@@ -1,6 +1,6 @@
-using MarketSim.Journal.Akka;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using MarketSim.Journal.Akka;
 using MarketSim.Scenarios;
 using MarketSim.Scoring.Metrics;
 using MarketSim.Scoring.Rules;

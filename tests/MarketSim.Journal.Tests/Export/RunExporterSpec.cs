@@ -1,10 +1,10 @@
-using MarketSim.Simulation.Tests.Journal;
-using MarketSim.Journal;
 using System.Globalization;
+using MarketSim.Journal;
 using MarketSim.Journal.Export;
 using MarketSim.Journal.Tests.Run;
 using MarketSim.Scenarios;
 using MarketSim.Simulation.Journal;
+using MarketSim.Simulation.Tests.Journal;
 using Parquet;
 
 namespace MarketSim.Journal.Tests.Export;

@@ -1,7 +1,7 @@
-using MarketSim.Simulation.Journal;
 using MarketSim.Journal.Akka;
 using MarketSim.Runtime;
 using MarketSim.Scenarios;
+using MarketSim.Simulation.Journal;
 using Npgsql;
 
 namespace MarketSim.Journal.Tests.Run;

@@ -1,5 +1,5 @@
-using MarketSim.Journal;
 using System.Text.Json;
+using MarketSim.Journal;
 using MarketSim.Journal.Summary;
 using MarketSim.Scoring.Metrics;
 using MarketSim.Simulation.Journal;
