@@ -64,6 +64,29 @@ public sealed class PostgresRunSpec : IDisposable
     }
 
     [Fact]
+    public void Export_reads_a_PostgreSQL_run_from_its_folder_or_with_the_connection_given_by_set_and_writes_the_same_tables_as_for_SQLite()
+    {
+        var sqlite = _runs.Run("parity-cliff-fog.conf", Small, seed: 5);
+        var schema = NewSchema();
+        var pg = _runs.Run("parity-cliff-fog.conf", OnPostgres(schema), seed: 5);
+        Assert.Equal(RunState.Complete, pg.State);
+
+        var fromSqlite = MarketSim.Journal.Export.RunExporter.Export(sqlite.Folder.Path, Path.Combine(_runs.Directory, "x-sqlite"), new MarketSim.Journal.Export.ExportOptions(MarketSim.Journal.Export.ExportFormat.Csv));
+        var fromFolder = MarketSim.Journal.Export.RunExporter.Export(pg.Folder.Path, Path.Combine(_runs.Directory, "x-pg"), new MarketSim.Journal.Export.ExportOptions(MarketSim.Journal.Export.ExportFormat.Csv));
+        var withSet = MarketSim.Journal.Export.RunExporter.Export(
+            pg.Folder.Path,
+            Path.Combine(_runs.Directory, "x-pg-set"),
+            new MarketSim.Journal.Export.ExportOptions(MarketSim.Journal.Export.ExportFormat.Csv) { Overrides = ["marketsim.persistence.postgres.connection-string=\"" + ConnectionString + "\""] });
+
+        Assert.NotEmpty(fromSqlite.Files);
+        foreach (var (table, file) in fromSqlite.Files)
+        {
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(fromFolder.Files[table]));
+            Assert.Equal(File.ReadAllBytes(file), File.ReadAllBytes(withSet.Files[table]));
+        }
+    }
+
+    [Fact]
     public void Losing_the_database_mid_run_fails_the_run_loudly_and_the_run_resumes_to_the_same_result()
     {
         var reference = _runs.Run("parity-cliff-fog.conf", Small, seed: 5);
