@@ -27,7 +27,7 @@ internal static class PmDatasetCommands
         var allow = new Option<bool>("--allow-non-yes-no") { Description = "Keep binary markets with named outcomes (YES = outcome index 0)" };
         var minVolume = new Option<double>("--min-volume") { Description = "Drop rows whose known volume is below this (USD)", DefaultValueFactory = _ => 0 };
         var reportFile = new Option<string?>("--report") { Description = "Write the full report (ids per drop reason) as JSON" };
-        var cmd = new Command("import", "Import the shared Polymarket sources into the yes/no dataset, reporting rows kept and dropped with reasons.\nExample: marketsim pm import --data-dir ../shared/data/polymarket --out pm.parquet --report pm-import.json")
+        var cmd = new Command("import", "Import the shared Polymarket sources into the yes/no dataset, reporting rows kept and dropped with reasons.\nExample: marketsim pm import --data-dir DATA_DIR --out pm.parquet --report pm-import.json (DATA_DIR holds the Polymarket source files, docs/polymarket.md)")
         { dataDir, output, allow, minVolume, reportFile };
         cmd.SetAction(parse => Guard(stderr, () =>
         {

@@ -78,7 +78,7 @@ public static partial class ScenarioLoader
         var errors = new List<ScenarioError>();
         if (!File.Exists(resolved.Dataset) && !Directory.Exists(resolved.Dataset))
         {
-            errors.Add(new ScenarioError(new ConfigOrigin(scenarioFile, 0, 0), ScenarioPath + ".world.polymarket.dataset", $"{resolved.Dataset} does not exist; build a dataset with: marketsim pm import --data-dir ../shared/data/polymarket --out {pm.Dataset}"));
+            errors.Add(new ScenarioError(new ConfigOrigin(scenarioFile, 0, 0), ScenarioPath + ".world.polymarket.dataset", $"{resolved.Dataset} does not exist; build a dataset with: marketsim pm import --data-dir DATA_DIR --out {pm.Dataset} (docs/polymarket.md)"));
         }
 
         if (resolved.Prices.Length > 0 && !Directory.Exists(resolved.Prices))
