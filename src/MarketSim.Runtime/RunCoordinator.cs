@@ -288,7 +288,7 @@ internal sealed class RunCoordinator : RunStreamActor, IWithTimers
     {
         _inFlight++;
         var self = Self;
-        Record([e], at.UtcTicks, () => self.Tell(new Recorded(PersistenceId, Replaying), self));
+        Record([e], at.UtcTicks, () => self.Tell(new Recorded(PersistenceId), self));
     }
 
     private void RecordOn(IActorRef stream, IReadOnlyList<ScoreEvent> events)

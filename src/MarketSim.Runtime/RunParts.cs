@@ -94,7 +94,7 @@ internal sealed class ValidatorActor : RunStreamActor
             var rejections = new List<RejectedAnswer>();
             var events = state.Step(m, rejections);
             var coordinator = Sender;
-            Record(events, m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId, Replaying), Self));
+            Record(events, m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId), Self));
             coordinator.Tell(new ValidatorStepDone(index, events, rejections, state.Rejected - before), Self);
         });
     }
@@ -118,7 +118,7 @@ internal sealed class MarketMakerActor : RunStreamActor
         {
             var traded = model.Trade(m);
             var coordinator = Sender;
-            Record([.. traded.Settled], m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId, Replaying), Self));
+            Record([.. traded.Settled], m.Time.UtcTicks, () => coordinator.Tell(new Recorded(PersistenceId), Self));
             coordinator.Tell(traded, Self);
         });
     }

@@ -79,9 +79,6 @@ internal abstract class RunStreamActor : ReceivePersistentActor
     /// <summary>Events recorded so far (verified against the journal or persisted).</summary>
     protected long RecordedEvents => _recorded;
 
-    /// <summary>True while the stream is still comparing its events with stored ones (a resumed run catching up).</summary>
-    protected bool Replaying => _recorded < _storedCount;
-
     /// <summary>Stored events the replay has not reached yet.</summary>
     protected long Unverified => _storedCount - _recorded;
 
@@ -175,7 +172,7 @@ internal abstract class RunStreamActor : ReceivePersistentActor
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
         var cause = reason is JournalStreamException ? reason : new JournalStreamException(
-            $"journal {Location}: {PersistenceId} #{LastSequenceNr + 1} cannot be read ({Describe(reason)}); the stored events are kept as they are, and the run cannot be resumed past a damaged row",
+            $"journal {Location}: {PersistenceId} #{LastSequenceNr + 1} cannot be read ({QueryJournalReader.Describe(reason)}); the stored events are kept as they are, and the run cannot be resumed past a damaged row",
             reason);
         Fail(cause);
         base.OnRecoveryFailure(reason, message);
@@ -184,14 +181,14 @@ internal abstract class RunStreamActor : ReceivePersistentActor
     /// <inheritdoc/>
     protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
     {
-        Fail(new JournalStreamException($"journal {Location}: writing {PersistenceId} #{sequenceNr} failed: {Describe(cause)}", cause));
+        Fail(new JournalStreamException($"journal {Location}: writing {PersistenceId} #{sequenceNr} failed: {QueryJournalReader.Describe(cause)}", cause));
         base.OnPersistFailure(cause, @event, sequenceNr);
     }
 
     /// <inheritdoc/>
     protected override void OnPersistRejected(Exception cause, object @event, long sequenceNr)
     {
-        Fail(new JournalStreamException($"journal {Location}: {PersistenceId} #{sequenceNr} was rejected: {Describe(cause)}", cause));
+        Fail(new JournalStreamException($"journal {Location}: {PersistenceId} #{sequenceNr} was rejected: {QueryJournalReader.Describe(cause)}", cause));
         base.OnPersistRejected(cause, @event, sequenceNr);
     }
 
@@ -200,18 +197,6 @@ internal abstract class RunStreamActor : ReceivePersistentActor
     {
         _streams.Failures.TryAdd(PersistenceId, e);
         return e;
-    }
-
-    /// <summary>The innermost message, on one line.</summary>
-    internal static string Describe(Exception e)
-    {
-        var inner = e;
-        while (inner.InnerException is { } i && (inner is AggregateException || inner.Message.Length == 0 || inner.GetType().Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true))
-        {
-            inner = i;
-        }
-
-        return inner.Message.ReplaceLineEndings(" ");
     }
 
     private void OnRecover(ScoreEvent e)
@@ -230,8 +215,8 @@ internal abstract class RunStreamActor : ReceivePersistentActor
 /// <summary>Coordinator → a stream actor of its own (issuer, miner shards): record these events at this virtual time.</summary>
 internal sealed record RecordEvents(IReadOnlyList<ScoreEvent> Events, long Ticks);
 
-/// <summary>A stream → the coordinator: a step's events are in the journal (<see cref="Replaying"/>: still comparing with stored ones).</summary>
-internal sealed record Recorded(string PersistenceId, bool Replaying);
+/// <summary>A stream → the coordinator: a step's events are in the journal.</summary>
+internal sealed record Recorded(string PersistenceId);
 
 /// <summary>A stream → the coordinator: its replay reached the last stored event; what it records from now on is new.</summary>
 internal sealed record CaughtUp(string PersistenceId);
@@ -259,7 +244,7 @@ internal sealed class EventStreamActor : RunStreamActor
         Command<RecordEvents>(m =>
         {
             var parent = Context.Parent;
-            Record(m.Events, m.Ticks, () => parent.Tell(new Recorded(PersistenceId, Replaying), Self));
+            Record(m.Events, m.Ticks, () => parent.Tell(new Recorded(PersistenceId), Self));
         });
     }
 

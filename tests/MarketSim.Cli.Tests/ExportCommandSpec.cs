@@ -95,7 +95,7 @@ public sealed class ExportCommandSpec : IDisposable
         var run = SmallRun();
         var disk = Path.Combine(_out, "disk-" + format);
         Directory.CreateDirectory(disk);
-        Sh($"mount -t tmpfs -o size=8k marketsim-export-full {disk}");
+        Shell.Run($"mount -t tmpfs -o size=8k marketsim-export-full {disk}");
         try
         {
             var r = CliRunner.Run("export", run, "--format", format, "--out", disk);
@@ -104,7 +104,7 @@ public sealed class ExportCommandSpec : IDisposable
         }
         finally
         {
-            Sh($"umount {disk}");
+            Shell.Run($"umount {disk}");
         }
     }
 
@@ -115,11 +115,11 @@ public sealed class ExportCommandSpec : IDisposable
         var run = SmallRun();
         var disk = Path.Combine(_out, "ro");
         Directory.CreateDirectory(disk);
-        Sh($"mount -t tmpfs -o size=64m marketsim-export-ro {disk}");
+        Shell.Run($"mount -t tmpfs -o size=64m marketsim-export-ro {disk}");
         try
         {
             File.WriteAllText(Path.Combine(disk, "events.parquet"), "an older export");
-            Sh($"mount -o remount,ro {disk}");
+            Shell.Run($"mount -o remount,ro {disk}");
             var r = CliRunner.Run("export", run, "--out", disk);
             AssertFailedInOneLine(r, "Read-only file system");
             Assert.Equal(["events.parquet"], Directory.GetFileSystemEntries(disk).Select(Path.GetFileName));
@@ -127,7 +127,7 @@ public sealed class ExportCommandSpec : IDisposable
         }
         finally
         {
-            Sh($"umount {disk}");
+            Shell.Run($"umount {disk}");
         }
     }
 
@@ -147,16 +147,5 @@ public sealed class ExportCommandSpec : IDisposable
         Assert.StartsWith("marketsim: cannot write ", line, StringComparison.Ordinal);
         Assert.Contains(cause, line, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", r.Err, StringComparison.Ordinal);
-    }
-
-    private static void Sh(string command)
-    {
-        var info = new ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        using var p = Process.Start(info)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"'{command}' failed ({p.ExitCode}): {err} — this spec needs root (./test.sh runs as root)");
     }
 }

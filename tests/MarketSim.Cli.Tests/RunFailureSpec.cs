@@ -113,7 +113,7 @@ public sealed class RunFailureSpec : IDisposable
     {
         var disk = Path.Combine(_out, "disk");
         Directory.CreateDirectory(disk);
-        Sh($"mount -t tmpfs -o size=600k marketsim-full {disk}");
+        Shell.Run($"mount -t tmpfs -o size=600k marketsim-full {disk}");
         try
         {
             var r = CliRunner.Run("run", ParityScenario, "--out", disk, "--quiet");
@@ -122,7 +122,7 @@ public sealed class RunFailureSpec : IDisposable
             Assert.Contains("database or disk is full", line, StringComparison.Ordinal);
             var folder = AssertStatusFailedWith("database or disk is full", disk);
 
-            Sh($"mount -o remount,size=64m {disk}");
+            Shell.Run($"mount -o remount,size=64m {disk}");
             var resumed = CliRunner.Run("run", "--resume", folder, "--quiet");
             Assert.True(resumed.ExitCode == 0, resumed.Err);
             var reference = CliRunner.Run("run", ParityScenario, "--out", Path.Combine(_out, "reference"), "--quiet");
@@ -132,19 +132,8 @@ public sealed class RunFailureSpec : IDisposable
         }
         finally
         {
-            Sh($"umount {disk}");
+            Shell.Run($"umount {disk}");
         }
-    }
-
-    private static void Sh(string command)
-    {
-        var info = new ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
-        info.ArgumentList.Add("-c");
-        info.ArgumentList.Add(command);
-        using var p = Process.Start(info)!;
-        var err = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"'{command}' failed ({p.ExitCode}): {err} — this spec needs root (./test.sh runs as root)");
     }
 
     private string AssertFailedInOneLine(CliResult r, int exitCode, string? parent = null)

@@ -299,7 +299,7 @@ public sealed class CoordinatorProtocolSpec : Akka.TestKit.Xunit2.TestKit
                     case ValidatorStep step:
                         // A validator records its (here: no) score events and confirms them, and acks the step.
                         Steps.Enqueue((index, step));
-                        sender.Tell(new Recorded(persistenceId, false), ActorRefs.NoSender);
+                        sender.Tell(new Recorded(persistenceId), ActorRefs.NoSender);
                         sender.Tell(new ValidatorStepDone(index, [], [], 0), ActorRefs.NoSender);
                         break;
                     case FlushStream:

@@ -292,10 +292,15 @@ public sealed class QueryJournalReader : IRunJournalReader
 
     private static long Ordering(EventEnvelope e) => e.Offset is Sequence s ? s.Value : 0;
 
-    private static string Describe(Exception e)
+    /// <summary>
+    /// The cause of a journal failure on one line: the innermost message past Akka's and aggregate wrappers (the plugin's
+    /// own exceptions wrap the database's or the serializer's).
+    /// </summary>
+    public static string Describe(Exception e)
     {
+        ArgumentNullException.ThrowIfNull(e);
         var inner = e;
-        while (inner.InnerException is { } i && (inner is AggregateException || inner.GetType().Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true))
+        while (inner.InnerException is { } i && (inner is AggregateException || inner.Message.Length == 0 || inner.GetType().Namespace?.StartsWith("Akka", StringComparison.Ordinal) == true))
         {
             inner = i;
         }
